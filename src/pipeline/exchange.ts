@@ -1,0 +1,62 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ExchangeFacts } from './types.js';
+
+/**
+ * One request's state, created once per request with every field assigned in
+ * the constructor (a stable shape for V8). Stages record facts here instead of
+ * logging; the log line and the metrics are written once, at the end.
+ */
+export class Exchange implements ExchangeFacts {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  /** process.hrtime.bigint() at arrival, in nanoseconds. */
+  readonly startNs: bigint;
+  /** Request id (validated incoming X-Request-ID or a fresh UUID). */
+  id: string;
+  method: string;
+  /** Normalised path (no query), used for routing, caching and forwarding. */
+  path: string;
+  /** Raw query string including the leading '?', or '' */
+  query: string;
+  /** Host header (lower-cased, may include port), or '' */
+  host: string;
+  /** Canonical client IP (TCP peer or right-most untrusted X-Forwarded-For hop). */
+  clientIp: string;
+  /** The matched route's pattern ("-" when none matched); a bounded metrics label. */
+  routeLabel: string;
+  /** Aborted when the client goes away before the response is finished. */
+  readonly abort: AbortController;
+
+  upstreamFailure: ExchangeFacts['upstreamFailure'];
+  upstreamMs: number;
+  cache: string | null;
+  limitedBy: string | null;
+  breaker: string | null;
+  /** Set when the proxy itself produced the answer (problem+json), with its code. */
+  errorCode: string | null;
+
+  constructor(req: IncomingMessage, res: ServerResponse, startNs: bigint) {
+    this.req = req;
+    this.res = res;
+    this.startNs = startNs;
+    this.id = '';
+    this.method = req.method ?? 'GET';
+    this.path = '/';
+    this.query = '';
+    this.host = '';
+    this.clientIp = '';
+    this.routeLabel = '-';
+    this.abort = new AbortController();
+    this.upstreamFailure = null;
+    this.upstreamMs = -1;
+    this.cache = null;
+    this.limitedBy = null;
+    this.breaker = null;
+    this.errorCode = null;
+  }
+
+  /** Milliseconds since the request arrived. */
+  elapsedMs(): number {
+    return Number(process.hrtime.bigint() - this.startNs) / 1e6;
+  }
+}

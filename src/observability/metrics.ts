@@ -1,0 +1,115 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every metric of SPEC §6, declared in one place. One Metrics per proxy
+ * instance (own Registry), so several proxies in one test process never share
+ * counters. Hot-path callers resolve labelled children once (at compile time or
+ * in a small per-route cache), never per request by label object.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({
+    name: 'http_requests_total',
+    help: 'Requests answered, by route pattern, method and status',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time from request arrival to the end of the response',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly upstreamDuration = new Histogram({
+    name: 'upstream_request_duration_seconds',
+    help: 'Time from sending a request upstream to its response headers',
+    labelNames: ['route'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly limited = new Counter({
+    name: 'http_requests_limited_total',
+    help: 'Requests a rate-limit policy rejected (or, in shadow mode, would have rejected)',
+    labelNames: ['policy', 'route'] as const,
+    registers: [this.registry],
+  });
+
+  readonly rateLimitEvictions = new Counter({
+    name: 'rate_limit_keys_evicted_total',
+    help: 'Rate-limit keys evicted from the bounded memory store',
+    labelNames: ['policy'] as const,
+    registers: [this.registry],
+  });
+
+  readonly breakerState = new Gauge({
+    name: 'circuit_breaker_state',
+    help: 'Circuit breaker state: 0 closed, 1 open, 2 half-open',
+    labelNames: ['name'] as const,
+    registers: [this.registry],
+  });
+
+  readonly breakerTransitions = new Counter({
+    name: 'circuit_breaker_transitions_total',
+    help: 'Circuit breaker state changes, by target state',
+    labelNames: ['name', 'to'] as const,
+    registers: [this.registry],
+  });
+
+  readonly cacheHits = new Counter({
+    name: 'cache_hits_total',
+    help: 'Requests answered from a fresh cached response',
+    labelNames: ['cache'] as const,
+    registers: [this.registry],
+  });
+
+  readonly cacheMisses = new Counter({
+    name: 'cache_misses_total',
+    help: 'Cacheable requests that had to go upstream',
+    labelNames: ['cache'] as const,
+    registers: [this.registry],
+  });
+
+  readonly cacheStale = new Counter({
+    name: 'cache_stale_served_total',
+    help: 'Requests answered from a stale cached response (stale-while-revalidate or stale-if-error)',
+    labelNames: ['cache'] as const,
+    registers: [this.registry],
+  });
+
+  readonly cacheEntries = new Gauge({
+    name: 'cache_entries',
+    help: 'Entries held by a cache',
+    labelNames: ['cache'] as const,
+    registers: [this.registry],
+  });
+
+  readonly cacheBytes = new Gauge({
+    name: 'cache_bytes',
+    help: 'Bytes held by a cache (headers and bodies)',
+    labelNames: ['cache'] as const,
+    registers: [this.registry],
+  });
+
+  readonly configReloads = new Counter({
+    name: 'config_reloads_total',
+    help: 'Policy reloads, by result (success or failure)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly storeErrors = new Counter({
+    name: 'store_errors_total',
+    help: 'Failed or timed-out calls to the shared store',
+    labelNames: ['store'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+}

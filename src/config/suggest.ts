@@ -1,0 +1,43 @@
+/** "did you mean" hints for misspelt keys, names and enum values. */
+
+/** Levenshtein edit distance (insert, delete, substitute), case-insensitive. */
+export function editDistance(a: string, b: string): number {
+  a = a.toLowerCase();
+  b = b.toLowerCase();
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * The closest candidate within a third of its length (at least one edit), else
+ * the one candidate the input is a prefix of (`mem` → `memory`), or null.
+ */
+export function closest(input: string, candidates: Iterable<string>): string | null {
+  let best: string | null = null;
+  let bestDistance = Infinity;
+  const list = [...candidates];
+  for (const c of list) {
+    const d = editDistance(input, c);
+    const limit = Math.max(1, Math.floor(Math.max(input.length, c.length) / 3));
+    if (d <= limit && d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  if (best !== null || input.length < 3) return best;
+  const prefixed = list.filter((c) => c.toLowerCase().startsWith(input.toLowerCase()));
+  return prefixed.length === 1 ? prefixed[0]! : null;
+}
+
+/** ` (did you mean "x"?)`, or an empty string when nothing is close. */
+export function didYouMean(input: string, candidates: Iterable<string>): string {
+  const c = closest(input, candidates);
+  return c === null ? '' : ` (did you mean "${c}"?)`;
+}

@@ -26,6 +26,14 @@ export class Exchange implements ExchangeFacts {
   routeLabel: string;
   /** Aborted when the client goes away before the response is finished. */
   readonly abort: AbortController;
+  /** W3C traceparent sent upstream: the incoming one when valid, else a new one. */
+  traceparent: string;
+  /** True when the TCP peer is in `server.trusted_proxies`. */
+  peerTrusted: boolean;
+  /** Scheme the client used to reach the proxy. */
+  proto: 'http' | 'https';
+  /** Headers a stage adds to (or overrides in) the upstream request, e.g. conditional revalidation. */
+  upstreamHeaders: Record<string, string> | null;
 
   upstreamFailure: ExchangeFacts['upstreamFailure'];
   upstreamMs: number;
@@ -47,6 +55,10 @@ export class Exchange implements ExchangeFacts {
     this.clientIp = '';
     this.routeLabel = '-';
     this.abort = new AbortController();
+    this.traceparent = '';
+    this.peerTrusted = false;
+    this.proto = 'http';
+    this.upstreamHeaders = null;
     this.upstreamFailure = null;
     this.upstreamMs = -1;
     this.cache = null;

@@ -1,0 +1,27 @@
+import { randomUUID } from 'node:crypto';
+import type { Stage } from '../types.js';
+
+const VALID_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const VALID_TRACEPARENT = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/**
+ * Request id: an incoming X-Request-ID of 1–128 characters from
+ * [A-Za-z0-9._:-] is kept, anything else replaced by a new UUID (so a CR/LF or
+ * a 10 kB id never reaches a header or a log line). W3C traceparent is passed
+ * through when valid, else created; a created trace id reuses the request's
+ * UUID so logs and traces line up.
+ */
+export const requestId: Stage = (next) => async (x) => {
+  const h = x.req.headers;
+  const incoming = h['x-request-id'];
+  const uuid = randomUUID();
+  x.id = typeof incoming === 'string' && VALID_ID.test(incoming) ? incoming : uuid;
+  const tp = h.traceparent;
+  x.traceparent =
+    typeof tp === 'string' && VALID_TRACEPARENT.test(tp)
+      ? tp
+      : `00-${uuid.replace(/-/g, '')}-${randomUUID().replace(/-/g, '').slice(16)}-01`;
+  const reply = await next(x);
+  reply.headers['x-request-id'] = x.id;
+  return reply;
+};

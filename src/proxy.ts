@@ -1,0 +1,237 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import type { Policy } from './config/schema.js';
+import { loadPolicyFile } from './config/load.js';
+import { Metrics } from './observability/metrics.js';
+import { createLogger } from './observability/log.js';
+import { StateRegistry } from './runtime/registry.js';
+import { compile, type Compiled, type CompiledRoute } from './runtime/compile.js';
+import { RouteMetrics } from './runtime/route-metrics.js';
+import { assemble, NO_STAGES } from './pipeline/pipeline.js';
+import { problem } from './pipeline/problem.js';
+import { requestHandler, type Live } from './server/handle.js';
+import { statusHandlers, type StatusSources } from './server/status.js';
+import { adminHandler } from './server/admin.js';
+import { upgradeHandler } from './server/upgrade.js';
+import { allowedHostMatcher } from './pipeline/stages/host.js';
+import { UpstreamProbe } from './health/probe.js';
+
+export interface ProxyOptions {
+  /** Policy file: loaded at start and on every reload. */
+  file?: string;
+  /** An already parsed policy (tests); reload then re-reads `file` if given. */
+  policy?: Policy;
+  env?: NodeJS.ProcessEnv;
+  /** Override `server.listen` (tests listen on port 0). */
+  listen?: { host: string; port: number };
+  /** Override `server.admin`; `false` starts no admin listener. */
+  admin?: { host: string; port: number } | false;
+  logger?: Logger;
+  environment?: string;
+}
+
+export type ReloadResult = { ok: true } | { ok: false; errors: string[] };
+
+/**
+ * One running sono-guard: the main and admin listeners, the compiled policy
+ * (swapped whole on reload), the state registry that carries limiter, breaker
+ * and cache state across reloads, the upstream probe and the metrics.
+ */
+export class Proxy {
+  readonly metrics = new Metrics();
+  readonly registry = new StateRegistry();
+  readonly log: Logger;
+  readonly server: http.Server;
+  adminServer: http.Server | null = null;
+  url = '';
+  adminUrl = '';
+
+  private compiled!: Compiled;
+  private live!: Live;
+  private probe!: UpstreamProbe;
+  private loadedAt = new Date();
+  private lastReloadError: string | null = null;
+  private draining = false;
+  private hostAllowed: (host: string) => boolean = () => true;
+  private readonly upgraded = new Set<Duplex>();
+  private readonly status: ReturnType<typeof statusHandlers>;
+
+  private constructor(
+    private policy: Policy,
+    private readonly opts: ProxyOptions,
+  ) {
+    this.log = opts.logger ?? createLogger(policy.logging.level);
+    this.status = statusHandlers(this.sources());
+    this.server = http.createServer(
+      {
+        maxHeaderSize: policy.server.max_header_bytes,
+        headersTimeout: policy.server.header_timeout,
+        requestTimeout: policy.server.request_timeout,
+        keepAliveTimeout: policy.server.idle_timeout,
+      },
+      requestHandler(() => this.live, this.log, 'http'),
+    );
+    this.server.maxConnections = policy.server.max_connections;
+    this.server.on('upgrade', upgradeHandler(() => this.policy.upstream.url, (h) => this.hostAllowed(h), this.log, this.upgraded));
+  }
+
+  static async start(opts: ProxyOptions): Promise<Proxy> {
+    let policy = opts.policy;
+    if (!policy) {
+      if (!opts.file) throw new Error('startProxy needs a policy or a file');
+      const r = loadPolicyFile(opts.file, opts.env ?? process.env);
+      if (!r.ok) throw Object.assign(new Error(r.errors.join('\n')), { code: 'EPOLICY', errors: r.errors });
+      policy = r.policy;
+    }
+    const p = new Proxy(policy, opts);
+    p.apply(policy);
+    p.probe = new UpstreamProbe(
+      p.compiled.pool,
+      policy.upstream.health.path,
+      policy.upstream.health.interval,
+      policy.upstream.health.timeout,
+      p.log,
+    );
+    // Ready as soon as the app is: wait for the first probe (bounded by its timeout).
+    await p.probe.start();
+    await p.listen();
+    return p;
+  }
+
+  private async listen(): Promise<void> {
+    const s = this.policy.server;
+    const main = this.opts.listen ?? s.listen;
+    await listenOn(this.server, main.port, main.host);
+    this.url = urlOf(this.server, 'http');
+    const admin = this.opts.admin === undefined ? s.admin : this.opts.admin;
+    if (admin) {
+      this.adminServer = http.createServer(adminHandler({
+        registry: () => this.metrics.registry,
+        token: () => this.policy.server.admin_token,
+        status: this.status,
+        reload: () => this.reload(),
+        purge: async () => null,
+        breaker: () => false,
+      }));
+      await listenOn(this.adminServer, admin.port, admin.host);
+      this.adminUrl = urlOf(this.adminServer, 'http');
+    }
+    this.log.info({ listen: this.url, admin: this.adminUrl || null, upstream: this.policy.upstream.url }, `sono-guard listening on ${this.url}, forwarding to ${this.policy.upstream.url}`);
+  }
+
+  /** Compile and swap in a validated policy; unchanged policies keep their state. */
+  private apply(policy: Policy): void {
+    this.registry.begin();
+    const compiled = compile(policy, { registry: this.registry, metrics: this.metrics, logger: this.log });
+    const builtins = new Map<string, CompiledRoute>();
+    for (const [path, handler] of Object.entries(this.status)) {
+      builtins.set(path, fixedRoute(this.metrics, path, assemble(NO_STAGES, handler)));
+    }
+    const badTarget = fixedRoute(this.metrics, 'invalid-target', assemble(NO_STAGES, async (x) => problem(x, 'bad_request', 'The request target is not a valid path')));
+    this.compiled = compiled;
+    this.policy = policy;
+    this.live = {
+      match: compiled.match,
+      builtins,
+      badTarget,
+      clientIp: (req) => ({ ip: canonicalPeer(req.socket.remoteAddress), trusted: false }),
+      slowMs: policy.logging.slow_request,
+    };
+    this.hostAllowed = allowedHostMatcher(policy.server.allowed_hosts);
+    this.loadedAt = new Date();
+    this.probe?.update(compiled.pool, policy.upstream.health.path, policy.upstream.health.interval, policy.upstream.health.timeout);
+    void this.registry.sweep();
+  }
+
+  /** Re-read the policy file. An invalid file changes nothing: the running policies stay. */
+  async reload(): Promise<ReloadResult> {
+    const file = this.opts.file;
+    if (!file) return { ok: false, errors: ['no policy file to reload from'] };
+    const r = loadPolicyFile(file, this.opts.env ?? process.env);
+    if (!r.ok) {
+      this.lastReloadError = r.errors.join('\n');
+      this.metrics.configReloads.labels('failure').inc();
+      this.log.error({ file, errors: r.errors }, `Configuration reload rejected; keeping the running policies: ${r.errors[0]}`);
+      return { ok: false, errors: r.errors };
+    }
+    this.apply(r.policy);
+    this.lastReloadError = null;
+    this.metrics.configReloads.labels('success').inc();
+    this.log.info({ file }, 'Configuration reloaded');
+    return { ok: true };
+  }
+
+  private sources(): StatusSources {
+    return {
+      environment: this.opts.environment ?? process.env.SONO_GUARD_ENV ?? process.env.NODE_ENV ?? 'development',
+      config: () => ({ file: this.opts.file ?? null, loadedAt: this.loadedAt, lastReloadError: this.lastReloadError, policy: this.policy }),
+      upstream: () => (this.probe?.healthy ? 'operational' : 'down'),
+      store: () => 'operational',
+      draining: () => this.draining,
+      breakers: () => ({}),
+      rateLimits: () => ({}),
+      caches: () => ({}),
+    };
+  }
+
+  /** Run the upstream health probe now (it also runs every `upstream.health.interval`). */
+  checkUpstream(): Promise<void> {
+    return this.probe.check();
+  }
+
+  get compiledPolicy(): Compiled {
+    return this.compiled;
+  }
+
+  async close(): Promise<void> {
+    this.draining = true;
+    this.probe?.stop();
+    for (const s of this.upgraded) s.destroy();
+    const closing = [closeServer(this.server)];
+    if (this.adminServer) closing.push(closeServer(this.adminServer));
+    await Promise.all(closing);
+    await this.registry.closeAll();
+  }
+}
+
+export function startProxy(opts: ProxyOptions): Promise<Proxy> {
+  return Proxy.start(opts);
+}
+
+function fixedRoute(metrics: Metrics, label: string, handler: CompiledRoute['handler']): CompiledRoute {
+  return { label, methods: null, matches: () => false, handler, metrics: new RouteMetrics(metrics, label) };
+}
+
+function listenOn(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+function urlOf(server: http.Server, scheme: string): string {
+  const a = server.address() as AddressInfo;
+  const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  return `${scheme}://${host}:${a.port}`;
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    // In-flight requests get a moment; drain with a deadline is the shutdown path's job.
+    setTimeout(() => server.closeAllConnections(), 1000).unref();
+  });
+}
+
+// Replaced by the trusted-proxy resolver once it lands.
+function canonicalPeer(a: string | undefined): string {
+  if (!a) return '';
+  return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
+}

@@ -1,0 +1,91 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { Exchange } from '../pipeline/exchange.js';
+import { problem } from '../pipeline/problem.js';
+import type { Reply } from '../pipeline/types.js';
+import { normalizeTarget, type Target } from '../routing/normalize.js';
+import { logRequest } from '../observability/request-log.js';
+import type { CompiledRoute } from '../runtime/compile.js';
+import { respond } from './respond.js';
+
+/** What the request handler reads from the live configuration: swapped whole on reload. */
+export interface Live {
+  match(method: string, path: string): CompiledRoute;
+  /** Answers of the proxy itself on the main listener (status endpoints), by exact path. */
+  builtins: ReadonlyMap<string, CompiledRoute>;
+  /** The chain that renders a 400 for a target that cannot be normalised. */
+  badTarget: CompiledRoute;
+  clientIp(req: IncomingMessage): { ip: string; trusted: boolean };
+  slowMs: number;
+}
+
+/**
+ * The main listener's request handler: build the exchange, normalise the
+ * target once (routing, caching, limits and forwarding all use that form),
+ * pick the route's compiled chain, write its reply, and account for the
+ * request once when the response is done.
+ */
+export function requestHandler(getLive: () => Live, log: Logger, proto: 'http' | 'https') {
+  return function onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const x = new Exchange(req, res, process.hrtime.bigint());
+    // Requests in flight keep the configuration they started with.
+    const live = getLive();
+    const ip = live.clientIp(req);
+    x.clientIp = ip.ip;
+    x.peerTrusted = ip.trusted;
+    x.proto = proto;
+    const hostHeader = req.headers.host;
+    x.host = hostHeader === undefined ? '' : hostHeader.toLowerCase();
+    const target = parseTarget(req.url ?? '/', x);
+    let route: CompiledRoute;
+    if (target === null) {
+      route = live.badTarget;
+    } else {
+      x.path = target.path;
+      x.query = target.query;
+      route = live.builtins.get(target.path) ?? live.match(x.method, target.path);
+    }
+    x.routeLabel = route.label;
+    res.once('close', () => done(x, route, live.slowMs, log));
+    route.handler(x).then(
+      (reply) => respond(res, reply, x.method === 'HEAD'),
+      (err: unknown) => respond(res, internalError(x, err, log), false),
+    );
+  };
+}
+
+/** Origin form as is; absolute form (`GET http://host/p`) becomes origin form and its authority the host. */
+function parseTarget(url: string, x: Exchange): Target | null {
+  if (url.charCodeAt(0) === 47) return normalizeTarget(url);
+  if (!/^https?:\/\//i.test(url)) return null;
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return null;
+  }
+  x.host = u.host.toLowerCase();
+  return normalizeTarget(u.pathname + u.search);
+}
+
+/** A stage threw: answer 500 with no internals, keep the request id and timing headers. */
+function internalError(x: Exchange, err: unknown, log: Logger): Reply {
+  log.error({ request_id: x.id, err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, 'Unexpected error while handling a request');
+  const reply = problem(x, 'internal_error', 'The proxy failed to handle this request');
+  reply.headers['x-request-id'] = x.id;
+  reply.headers['x-process-time'] = (x.elapsedMs() / 1000).toFixed(4);
+  reply.headers['server-timing'] = `proxy;dur=${x.elapsedMs().toFixed(3)}, upstream;dur=0.000`;
+  return reply;
+}
+
+function done(x: Exchange, route: CompiledRoute, slowMs: number, log: Logger): void {
+  const res = x.res;
+  let status = res.statusCode;
+  if (!res.writableFinished) {
+    x.abort.abort();
+    if (!res.headersSent) status = 499;
+  }
+  const ms = x.elapsedMs();
+  route.metrics.record(x.method, status, ms / 1000, x.upstreamMs);
+  logRequest(log, x, status, ms, slowMs);
+}

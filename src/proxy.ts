@@ -113,7 +113,14 @@ export class Proxy {
         status: this.status,
         reload: () => this.reload(),
         purge: async () => null,
-        breaker: () => false,
+        breaker: (name, op) => {
+          const b = this.compiled.breakers.get(name);
+          if (!b) return false;
+          if (op === 'open') b.forceOpen();
+          else if (op === 'close') b.forceClose();
+          else b.reset();
+          return true;
+        },
       }));
       await listenOn(this.adminServer, admin.port, admin.host);
       this.adminUrl = urlOf(this.adminServer, 'http');
@@ -170,7 +177,14 @@ export class Proxy {
       upstream: () => (this.probe?.healthy ? 'operational' : 'down'),
       store: () => 'operational',
       draining: () => this.draining,
-      breakers: () => ({}),
+      breakers: () => {
+        const out: ReturnType<StatusSources['breakers']> = {};
+        for (const [name, b] of this.compiled.breakers) {
+          const s = b.snapshot();
+          out[name] = { state: s.state, failure_rate: s.failure_rate, opened_at: s.opened_at };
+        }
+        return out;
+      },
       rateLimits: () => ({}),
       caches: () => ({}),
     };

@@ -9,6 +9,10 @@ import { hostCheck } from '../pipeline/stages/host.js';
 import { compilePattern, type PathMatcher } from '../routing/pattern.js';
 import { RouteMetrics } from './route-metrics.js';
 import type { StateRegistry } from './registry.js';
+import { CircuitBreaker } from '../breaker/circuit-breaker.js';
+import { RetryBudget } from '../breaker/retry-budget.js';
+import { breakerStage } from '../pipeline/stages/breaker.js';
+import { retryStage } from '../pipeline/stages/retry.js';
 
 type RouteDef = Policy['routes'][number];
 
@@ -31,6 +35,8 @@ export interface CompileContext {
 export interface Compiled {
   readonly policy: Policy;
   readonly pool: Pool;
+  /** Every named breaker of the policy (used by a route or not: admin can force any). */
+  readonly breakers: ReadonlyMap<string, CircuitBreaker>;
   readonly routes: readonly CompiledRoute[];
   /** For requests no route matches: forwarded with no policy. */
   readonly fallback: CompiledRoute;
@@ -43,7 +49,15 @@ export function compile(policy: Policy, ctx: CompileContext): Compiled {
   const host = policy.server.allowed_hosts.length > 0 ? hostCheck(policy.server.allowed_hosts) : null;
   const bodyTimeout = policy.upstream.timeout;
 
-  const routes = policy.routes.map((r) => compileRoute(r, policy, ctx, pool, base, bodyTimeout, host));
+  // One instance per named policy, kept across reloads while its definition is unchanged.
+  const breakers = new Map(
+    Object.entries(policy.breakers).map(([name, def]) => [
+      name,
+      ctx.registry.get('breaker', name, def, () => new CircuitBreaker({ name, def, metrics: ctx.metrics, logger: ctx.logger })),
+    ]),
+  );
+  const named: Named = { breakers };
+  const routes = policy.routes.map((r, i) => compileRoute(r, i, policy, ctx, named, pool, base, bodyTimeout, host));
   const fallback: CompiledRoute = {
     label: '-',
     methods: null,
@@ -59,13 +73,19 @@ export function compile(policy: Policy, ctx: CompileContext): Compiled {
     }
     return fallback;
   }
-  return Object.freeze({ policy, pool, routes, fallback, match });
+  return Object.freeze({ policy, pool, breakers, routes, fallback, match });
+}
+
+interface Named {
+  breakers: ReadonlyMap<string, CircuitBreaker>;
 }
 
 function compileRoute(
   r: RouteDef,
+  index: number,
   policy: Policy,
   ctx: CompileContext,
+  named: Named,
   pool: Pool,
   base: string,
   bodyTimeout: number,
@@ -74,6 +94,14 @@ function compileRoute(
   const label = r.match.path;
   const timeout = r.timeout ?? policy.upstream.timeout;
   const stages: RouteStages = { ...NO_STAGES, host };
+  const breaker = r.breaker === null ? null : named.breakers.get(r.breaker)!;
+  if (breaker) stages.breaker = breakerStage(breaker);
+  if (r.retry !== null) {
+    const retry = r.retry;
+    // One budget per route (index and pattern: two routes may share a pattern with different methods).
+    const budget = ctx.registry.get('retry-budget', `${index}:${label}`, retry, () => new RetryBudget({ ratio: retry.budget }));
+    stages.retry = retryStage(retry, { budget, breaker });
+  }
   return {
     label,
     methods: r.match.methods ? new Set(r.match.methods) : null,

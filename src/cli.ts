@@ -116,15 +116,18 @@ async function run(args: string[]): Promise<number> {
     return 2;
   }
   return new Promise<number>((resolve) => {
-    process.on('SIGHUP', () => void proxy.reload());
+    process.on('SIGHUP', () => void proxy.reload('SIGHUP'));
+    let signals = 0;
     const stop = (signal: string) => {
-      proxy.log.info({ signal }, `Received ${signal}, shutting down`);
-      void proxy.close().then(() => {
-        proxy.log.flush();
-        resolve(0);
-      });
+      if (++signals > 1) {
+        proxy.log.warn({ signal }, `Received ${signal} again: stopping now`);
+        proxy.force();
+        return;
+      }
+      proxy.log.info({ signal }, `Received ${signal}, draining`);
+      void proxy.shutdown().then((code) => proxy.log.flush(() => resolve(code)));
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
   });
 }

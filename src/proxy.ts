@@ -17,6 +17,8 @@ import { adminHandler } from './server/admin.js';
 import { upgradeHandler } from './server/upgrade.js';
 import { allowedHostMatcher } from './pipeline/stages/host.js';
 import { UpstreamProbe } from './health/probe.js';
+import { InFlight } from './server/inflight.js';
+import { watchPolicyFile } from './runtime/watch.js';
 
 export interface ProxyOptions {
   /** Policy file: loaded at start and on every reload. */
@@ -26,6 +28,8 @@ export interface ProxyOptions {
   env?: NodeJS.ProcessEnv;
   /** Override `server.listen` (tests listen on port 0). */
   listen?: { host: string; port: number };
+  /** Reload when the policy file changes (default true when `file` is set). */
+  watch?: boolean;
   /** Override `server.admin`; `false` starts no admin listener. */
   admin?: { host: string; port: number } | false;
   logger?: Logger;
@@ -53,7 +57,9 @@ export class Proxy {
   private probe!: UpstreamProbe;
   private loadedAt = new Date();
   private lastReloadError: string | null = null;
-  private draining = false;
+  private readonly inflight = new InFlight();
+  private watcher: { close(): void } | null = null;
+  private stopping: Promise<number> | null = null;
   private hostAllowed: (host: string) => boolean = () => true;
   private readonly upgraded = new Set<Duplex>();
   private readonly status: ReturnType<typeof statusHandlers>;
@@ -71,7 +77,7 @@ export class Proxy {
         requestTimeout: policy.server.request_timeout,
         keepAliveTimeout: policy.server.idle_timeout,
       },
-      requestHandler(() => this.live, this.log, 'http'),
+      requestHandler(() => this.live, this.log, 'http', this.inflight),
     );
     this.server.maxConnections = policy.server.max_connections;
     this.server.on('upgrade', upgradeHandler(() => this.policy.upstream.url, (h) => this.hostAllowed(h), this.log, this.upgraded));
@@ -97,6 +103,9 @@ export class Proxy {
     // Ready as soon as the app is: wait for the first probe (bounded by its timeout).
     await p.probe.start();
     await p.listen();
+    if (opts.file && opts.watch !== false) {
+      p.watcher = watchPolicyFile(opts.file, () => void p.reload('file change'));
+    }
     return p;
   }
 
@@ -153,20 +162,20 @@ export class Proxy {
   }
 
   /** Re-read the policy file. An invalid file changes nothing: the running policies stay. */
-  async reload(): Promise<ReloadResult> {
+  async reload(trigger = 'request'): Promise<ReloadResult> {
     const file = this.opts.file;
     if (!file) return { ok: false, errors: ['no policy file to reload from'] };
     const r = loadPolicyFile(file, this.opts.env ?? process.env);
     if (!r.ok) {
       this.lastReloadError = r.errors.join('\n');
       this.metrics.configReloads.labels('failure').inc();
-      this.log.error({ file, errors: r.errors }, `Configuration reload rejected; keeping the running policies: ${r.errors[0]}`);
+      this.log.error({ file, trigger, errors: r.errors }, `Configuration reload rejected; keeping the running policies: ${r.errors[0]}`);
       return { ok: false, errors: r.errors };
     }
     this.apply(r.policy);
     this.lastReloadError = null;
     this.metrics.configReloads.labels('success').inc();
-    this.log.info({ file }, 'Configuration reloaded');
+    this.log.info({ file, trigger }, `Configuration reloaded (${trigger})`);
     return { ok: true };
   }
 
@@ -176,7 +185,7 @@ export class Proxy {
       config: () => ({ file: this.opts.file ?? null, loadedAt: this.loadedAt, lastReloadError: this.lastReloadError, policy: this.policy }),
       upstream: () => (this.probe?.healthy ? 'operational' : 'down'),
       store: () => 'operational',
-      draining: () => this.draining,
+      draining: () => this.inflight.draining,
       breakers: () => {
         const out: ReturnType<StatusSources['breakers']> = {};
         for (const [name, b] of this.compiled.breakers) {
@@ -199,8 +208,54 @@ export class Proxy {
     return this.compiled;
   }
 
+  /**
+   * Graceful shutdown (SIGTERM): readiness turns 503 at once; requests are
+   * still served for `shutdown_delay` so endpoints deregister; then the
+   * listener stops accepting, in-flight requests get up to `drain_timeout`
+   * (their responses carry `Connection: close`, idle keep-alive connections
+   * are closed). Resolves 0 on a clean drain, 1 when requests had to be cut
+   * (timeout or `force()`), naming them in the log.
+   */
+  shutdown(): Promise<number> {
+    if (this.stopping) return this.stopping;
+    this.stopping = this.drain();
+    return this.stopping;
+  }
+
+  private forced: (() => void) | null = null;
+
+  /** A second SIGTERM: stop now, cutting whatever is still in flight. */
+  force(): void {
+    this.forced?.();
+  }
+
+  private async drain(): Promise<number> {
+    const s = this.policy.server;
+    this.inflight.draining = true;
+    this.log.info({ shutdown_delay_ms: s.shutdown_delay, drain_timeout_ms: s.drain_timeout, in_flight: this.inflight.open.size }, 'Shutting down: readiness is now 503');
+    const forced = new Promise<void>((resolve) => (this.forced = resolve));
+    const wait = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+    await Promise.race([wait(s.shutdown_delay), forced]);
+    this.server.close();
+    for (const x of this.inflight.open) if (!x.res.headersSent) x.res.shouldKeepAlive = false;
+    this.server.closeIdleConnections();
+    const clean = await Promise.race([this.inflight.settle(s.drain_timeout), forced.then(() => false)]);
+    let code = 0;
+    if (!clean) {
+      const cut = this.inflight.describe();
+      this.log.error({ in_flight: this.inflight.open.size, cut }, `Drain did not finish: cutting ${this.inflight.open.size} request(s): ${cut.join('; ')}`);
+      code = 1;
+      this.server.closeAllConnections();
+    } else {
+      this.log.info('Drained: every in-flight request finished');
+    }
+    await this.close();
+    return code;
+  }
+
   async close(): Promise<void> {
-    this.draining = true;
+    this.inflight.draining = true;
+    this.watcher?.close();
     this.probe?.stop();
     for (const s of this.upgraded) s.destroy();
     const closing = [closeServer(this.server)];

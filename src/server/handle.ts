@@ -7,6 +7,7 @@ import { normalizeTarget, type Target } from '../routing/normalize.js';
 import { logRequest } from '../observability/request-log.js';
 import type { CompiledRoute } from '../runtime/compile.js';
 import { respond } from './respond.js';
+import type { InFlight } from './inflight.js';
 
 /** What the request handler reads from the live configuration: swapped whole on reload. */
 export interface Live {
@@ -25,9 +26,12 @@ export interface Live {
  * pick the route's compiled chain, write its reply, and account for the
  * request once when the response is done.
  */
-export function requestHandler(getLive: () => Live, log: Logger, proto: 'http' | 'https') {
+export function requestHandler(getLive: () => Live, log: Logger, proto: 'http' | 'https', inflight: InFlight) {
   return function onRequest(req: IncomingMessage, res: ServerResponse): void {
     const x = new Exchange(req, res, process.hrtime.bigint());
+    inflight.add(x);
+    // Draining: finish this request, then close the connection.
+    if (inflight.draining) res.shouldKeepAlive = false;
     // Requests in flight keep the configuration they started with.
     const live = getLive();
     const ip = live.clientIp(req);
@@ -46,7 +50,10 @@ export function requestHandler(getLive: () => Live, log: Logger, proto: 'http' |
       route = live.builtins.get(target.path) ?? live.match(x.method, target.path);
     }
     x.routeLabel = route.label;
-    res.once('close', () => done(x, route, live.slowMs, log));
+    res.once('close', () => {
+      inflight.delete(x);
+      done(x, route, live.slowMs, log);
+    });
     route.handler(x).then(
       (reply) => respond(res, reply, x.method === 'HEAD'),
       (err: unknown) => respond(res, internalError(x, err, log), false),

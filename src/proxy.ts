@@ -19,6 +19,7 @@ import { allowedHostMatcher } from './pipeline/stages/host.js';
 import { UpstreamProbe } from './health/probe.js';
 import { InFlight } from './server/inflight.js';
 import { watchPolicyFile } from './runtime/watch.js';
+import { compileClientIp } from './net/client-ip.js';
 
 export interface ProxyOptions {
   /** Policy file: loaded at start and on every reload. */
@@ -152,7 +153,7 @@ export class Proxy {
       match: compiled.match,
       builtins,
       badTarget,
-      clientIp: (req) => ({ ip: canonicalPeer(req.socket.remoteAddress), trusted: false }),
+      clientIp: compileClientIp(policy.server.trusted_proxies).fromRequest,
       slowMs: policy.logging.slow_request,
     };
     this.hostAllowed = allowedHostMatcher(policy.server.allowed_hosts);
@@ -184,7 +185,7 @@ export class Proxy {
       environment: this.opts.environment ?? process.env.SONO_GUARD_ENV ?? process.env.NODE_ENV ?? 'development',
       config: () => ({ file: this.opts.file ?? null, loadedAt: this.loadedAt, lastReloadError: this.lastReloadError, policy: this.policy }),
       upstream: () => (this.probe?.healthy ? 'operational' : 'down'),
-      store: () => 'operational',
+      store: () => this.compiled.redis?.guard.health() ?? 'operational',
       draining: () => this.inflight.draining,
       breakers: () => {
         const out: ReturnType<StatusSources['breakers']> = {};
@@ -194,7 +195,11 @@ export class Proxy {
         }
         return out;
       },
-      rateLimits: () => ({}),
+      rateLimits: () => {
+        const out: ReturnType<StatusSources['rateLimits']> = {};
+        for (const [name, l] of this.compiled.limiters) out[name] = l.snapshot();
+        return out;
+      },
       caches: () => ({}),
     };
   }
@@ -297,10 +302,4 @@ function closeServer(server: http.Server): Promise<void> {
     // In-flight requests get a moment; drain with a deadline is the shutdown path's job.
     setTimeout(() => server.closeAllConnections(), 1000).unref();
   });
-}
-
-// Replaced by the trusted-proxy resolver once it lands.
-function canonicalPeer(a: string | undefined): string {
-  if (!a) return '';
-  return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
 }

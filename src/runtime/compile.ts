@@ -13,6 +13,9 @@ import { CircuitBreaker } from '../breaker/circuit-breaker.js';
 import { RetryBudget } from '../breaker/retry-budget.js';
 import { breakerStage } from '../pipeline/stages/breaker.js';
 import { retryStage } from '../pipeline/stages/retry.js';
+import { RateLimiter, createRateLimitStore, type RateLimitStore } from '../ratelimit/index.js';
+import { rateLimit } from '../pipeline/stages/rate-limit.js';
+import { createGuardedRedis, type GuardedRedis } from '../store/redis.js';
 
 type RouteDef = Policy['routes'][number];
 
@@ -37,6 +40,9 @@ export interface Compiled {
   readonly pool: Pool;
   /** Every named breaker of the policy (used by a route or not: admin can force any). */
   readonly breakers: ReadonlyMap<string, CircuitBreaker>;
+  readonly limiters: ReadonlyMap<string, RateLimiter>;
+  /** The guarded Redis connection when `store.kind` is redis (one connection, one health). */
+  readonly redis: GuardedRedis | null;
   readonly routes: readonly CompiledRoute[];
   /** For requests no route matches: forwarded with no policy. */
   readonly fallback: CompiledRoute;
@@ -56,7 +62,20 @@ export function compile(policy: Policy, ctx: CompileContext): Compiled {
       ctx.registry.get('breaker', name, def, () => new CircuitBreaker({ name, def, metrics: ctx.metrics, logger: ctx.logger })),
     ]),
   );
-  const named: Named = { breakers };
+  const st = policy.store;
+  const redis =
+    st.kind === 'redis' && st.url !== null
+      ? ctx.registry.get('store', 'redis', { url: st.url, timeout: st.timeout }, () =>
+          createGuardedRedis({ url: st.url!, timeout: st.timeout }, { metrics: ctx.metrics, logger: ctx.logger }),
+        )
+      : null;
+  const limiters = new Map(
+    Object.entries(policy.rate_limits).map(([name, def]) => [
+      name,
+      ctx.registry.get('rate_limit', name, def, () => new RateLimiter(name, def, { metrics: ctx.metrics })),
+    ]),
+  );
+  const named: Named = { breakers, limiters, rlStore: createRateLimitStore(st, redis?.guard) };
   const routes = policy.routes.map((r, i) => compileRoute(r, i, policy, ctx, named, pool, base, bodyTimeout, host));
   const fallback: CompiledRoute = {
     label: '-',
@@ -73,11 +92,13 @@ export function compile(policy: Policy, ctx: CompileContext): Compiled {
     }
     return fallback;
   }
-  return Object.freeze({ policy, pool, breakers, routes, fallback, match });
+  return Object.freeze({ policy, pool, breakers, limiters, redis, routes, fallback, match });
 }
 
 interface Named {
   breakers: ReadonlyMap<string, CircuitBreaker>;
+  limiters: ReadonlyMap<string, RateLimiter>;
+  rlStore: RateLimitStore;
 }
 
 function compileRoute(
@@ -94,6 +115,10 @@ function compileRoute(
   const label = r.match.path;
   const timeout = r.timeout ?? policy.upstream.timeout;
   const stages: RouteStages = { ...NO_STAGES, host };
+  if (r.rate_limit.length > 0) {
+    const limiters = r.rate_limit.map((n) => named.limiters.get(n)!);
+    stages.rateLimit = rateLimit({ limiters, store: named.rlStore, route: label, metrics: ctx.metrics });
+  }
   const breaker = r.breaker === null ? null : named.breakers.get(r.breaker)!;
   if (breaker) stages.breaker = breakerStage(breaker);
   if (r.retry !== null) {

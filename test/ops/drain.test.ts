@@ -43,14 +43,15 @@ routes:
 
 describe('graceful shutdown on SIGTERM', () => {
   it('20 slow requests in flight all complete, readiness is 503 during the drain, exit 0', async () => {
-    const p = await startCli('shutdown_delay: 300ms, drain_timeout: 10s');
-    await app!.faults.set({ mode: 'slow', delayMs: 1500, paths: '/api/' });
+    const p = await startCli('shutdown_delay: 2s, drain_timeout: 20s');
+    await app!.faults.set({ mode: 'slow', delayMs: 3500, paths: '/api/' });
     const agent = new Agent({ connections: 30 });
     const slow = Array.from({ length: 20 }, (_, i) =>
       request(`${p.url}/api/v1/candidates?i=${i}`, { dispatcher: agent }).then(async (r) => ({ status: r.statusCode, connection: r.headers.connection, body: await r.body.text() })),
     );
     await until(() => app!.log.count('/api/') === 20);
     child!.kill('SIGTERM');
+    await until(() => p.out().includes('Shutting down'));
     // During shutdown_delay the proxy still answers, and says it is not ready.
     const ready = await request(`${p.url}/api/v1/status/readiness`);
     expect(ready.statusCode).toBe(503);

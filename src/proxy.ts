@@ -18,6 +18,8 @@ import { upgradeHandler } from './server/upgrade.js';
 import { allowedHostMatcher } from './pipeline/stages/host.js';
 import { UpstreamProbe } from './health/probe.js';
 import { InFlight } from './server/inflight.js';
+import { createMainListener, schemeOf } from './server/listener.js';
+import { isLoopback } from './config/fields.js';
 import { watchPolicyFile } from './runtime/watch.js';
 import { compileClientIp } from './net/client-ip.js';
 
@@ -71,16 +73,14 @@ export class Proxy {
   ) {
     this.log = opts.logger ?? createLogger(policy.logging.level);
     this.status = statusHandlers(this.sources());
-    this.server = http.createServer(
-      {
-        maxHeaderSize: policy.server.max_header_bytes,
-        headersTimeout: policy.server.header_timeout,
-        requestTimeout: policy.server.request_timeout,
-        keepAliveTimeout: policy.server.idle_timeout,
-      },
-      requestHandler(() => this.live, this.log, 'http', this.inflight),
-    );
-    this.server.maxConnections = policy.server.max_connections;
+    // HTTP or HTTPS (server.tls) with every client-facing limit: see server/listener.ts.
+    this.server = createMainListener(
+      policy.server,
+      () => this.policy.server,
+      (edge) => requestHandler(() => this.live, this.log, edge.proto, this.inflight, edge.hsts),
+      this.inflight.open,
+      this.log,
+    ).server;
     this.server.on('upgrade', upgradeHandler(() => this.policy.upstream.url, (h) => this.hostAllowed(h), this.log, this.upgraded));
   }
 
@@ -113,16 +113,24 @@ export class Proxy {
   private async listen(): Promise<void> {
     const s = this.policy.server;
     const main = this.opts.listen ?? s.listen;
-    await listenOn(this.server, main.port, main.host);
-    this.url = urlOf(this.server, 'http');
     const admin = this.opts.admin === undefined ? s.admin : this.opts.admin;
+    if (admin && !isLoopback(admin.host) && s.admin_token === null) {
+      // The schema refuses this for server.admin; an override must not slip past it.
+      throw Object.assign(new Error(`admin listens on ${admin.host}, which is not loopback: set server.admin_token`), { code: 'EPOLICY' });
+    }
+    await listenOn(this.server, main.port, main.host);
+    this.url = urlOf(this.server, schemeOf(this.server));
     if (admin) {
       this.adminServer = http.createServer(adminHandler({
+        loopbackOnly: isLoopback(admin.host),
         registry: () => this.metrics.registry,
         token: () => this.policy.server.admin_token,
         status: this.status,
         reload: () => this.reload(),
-        purge: async () => null,
+        purge: async (name, pattern) => {
+          const c = this.compiled.caches.get(name);
+          return c ? c.purge(pattern) : null;
+        },
         breaker: (name, op) => {
           const b = this.compiled.breakers.get(name);
           if (!b) return false;
@@ -200,7 +208,11 @@ export class Proxy {
         for (const [name, l] of this.compiled.limiters) out[name] = l.snapshot();
         return out;
       },
-      caches: () => ({}),
+      caches: () => {
+        const out: ReturnType<StatusSources['caches']> = {};
+        for (const [name, c] of this.compiled.caches) out[name] = c.snapshot();
+        return out;
+      },
     };
   }
 

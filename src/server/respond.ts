@@ -15,7 +15,7 @@ export function respond(res: ServerResponse, reply: Reply, headOnly: boolean): v
   res.writeHead(reply.status, reply.headers);
   const body = reply.body;
   if (body === null || headOnly) {
-    if (body !== null && !Buffer.isBuffer(body)) body.destroy();
+    destroyBody(reply);
     res.end();
   } else if (Buffer.isBuffer(body)) {
     res.end(body);
@@ -31,7 +31,13 @@ export function respond(res: ServerResponse, reply: Reply, headOnly: boolean): v
   }
 }
 
+/** Discard a body nobody will read. undici bodies emit an error when destroyed unread: swallow it. */
 export function destroyBody(reply: Reply): void {
   const b = reply.body;
-  if (b !== null && !Buffer.isBuffer(b)) b.destroy();
+  if (b !== null && !Buffer.isBuffer(b)) {
+    b.on('error', noop);
+    b.destroy();
+  }
 }
+
+const noop = () => {};

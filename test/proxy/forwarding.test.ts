@@ -10,7 +10,7 @@ let gw: TestProxy;
 
 beforeAll(async () => {
   app = await startApp({ port: 0 });
-  gw = await startTestProxy(app.url, 'routes:\n  - match: { path: /** }\n');
+  gw = await startTestProxy(app.url, 'routes:\n  - match: { path: /** }\n', { server: 'max_body_bytes: 64mb' });
 });
 afterAll(async () => {
   await gw?.close();

@@ -12,7 +12,7 @@ import { RouteMetrics } from './runtime/route-metrics.js';
 import { assemble, NO_STAGES } from './pipeline/pipeline.js';
 import { problem } from './pipeline/problem.js';
 import { requestHandler, type Live } from './server/handle.js';
-import { statusHandlers, type StatusSources } from './server/status.js';
+import { statusHandlers, components, type StatusSources } from './server/status.js';
 import { adminHandler } from './server/admin.js';
 import { upgradeHandler } from './server/upgrade.js';
 import { allowedHostMatcher } from './pipeline/stages/host.js';
@@ -72,7 +72,9 @@ export class Proxy {
     private readonly opts: ProxyOptions,
   ) {
     this.log = opts.logger ?? createLogger(policy.logging.level);
-    this.status = statusHandlers(this.sources());
+    const sources = this.sources();
+    this.status = statusHandlers(sources);
+    this.metrics.componentSource = () => components(sources);
     // HTTP or HTTPS (server.tls) with every client-facing limit: see server/listener.ts.
     this.server = createMainListener(
       policy.server,

@@ -109,7 +109,33 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /**
+   * Health of each component as a number (1 operational, 0.5 degraded, 0
+   * down), so alerts and dashboards read what /health reports without
+   * inferring it from other series. Not in SPEC §6's table; an addition.
+   */
+  /** Where `sono_guard_component_up` reads component health at scrape time (set by the proxy). */
+  componentSource: (() => Record<string, 'operational' | 'degraded' | 'down'>) | null = null;
+
+  readonly componentUp: Gauge<'component'> = (() => {
+    const self = this;
+    return new Gauge({
+      name: 'sono_guard_component_up',
+      help: 'Component health as /health reports it: 1 operational, 0.5 degraded, 0 down',
+      labelNames: ['component'] as const,
+      registers: [this.registry],
+      collect() {
+        const src = self.componentSource;
+        if (!src) return;
+        for (const [c, v] of Object.entries(src())) this.labels(c).set(v === 'operational' ? 1 : v === 'degraded' ? 0.5 : 0);
+      },
+    });
+  })();
+
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    // Counters alert rules watch with increase(): present at 0 from the start.
+    this.configReloads.labels('success').inc(0);
+    this.configReloads.labels('failure').inc(0);
   }
 }

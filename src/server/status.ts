@@ -25,7 +25,7 @@ export function jsonReply(status: number, doc: unknown): Reply {
   };
 }
 
-function components(s: StatusSources) {
+export function components(s: StatusSources): Record<string, Component> {
   const breakers = Object.values(s.breakers());
   return {
     upstream: s.upstream(),

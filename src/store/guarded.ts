@@ -66,7 +66,7 @@ export class StoreGuard<C> extends EventEmitter {
   private readonly maxOpenMs: number;
   private readonly now: () => number;
   private readonly logger: Logger | undefined;
-  private readonly errorsMetric: { inc(): void } | undefined;
+  private readonly errorsMetric: { inc(n?: number): void } | undefined;
   private state: 'closed' | 'open' | 'half-open' = 'closed';
   private failures = 0;
   private errors = 0;
@@ -88,6 +88,7 @@ export class StoreGuard<C> extends EventEmitter {
     this.now = opts.now ?? Date.now;
     this.logger = opts.logger;
     this.errorsMetric = opts.metrics?.storeErrors.labels(this.name);
+    this.errorsMetric?.inc(0); // the series exists from the start, so increase() sees the first error
     this.probe = opts.probe;
   }
 

@@ -73,6 +73,11 @@ describe('endpoints the proxy answers itself', () => {
     expect(text).toMatch(/http_requests_total\{route="\/\*\*",method="GET",status="404"\} \d+/);
     expect(text).toContain('http_request_duration_seconds_bucket');
     expect(text).toContain('upstream_request_duration_seconds_bucket{le="0.005",route="/**"}');
+    // Present at 0 from the start, so alert rules' increase() sees the first event.
+    expect(text).toContain('config_reloads_total{result="failure"} 0');
+    expect(text).toContain('http_requests_limited_total{policy="per-ip",route="/**"} 0');
+    expect(text).toContain('sono_guard_component_up{component="upstream"} 1');
+    expect(text).toContain('sono_guard_component_up{component="store"} 1');
     for (const name of ['circuit_breaker_state', 'cache_hits_total', 'config_reloads_total', 'store_errors_total', 'http_requests_limited_total']) {
       expect(text).toContain(`# TYPE ${name}`);
     }

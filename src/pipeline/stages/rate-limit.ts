@@ -39,7 +39,12 @@ export function rateLimit(o: RateLimitStageOptions): Stage {
   const store = o.store;
   const now = o.now ?? Date.now;
   const keyOf = limiters.map((l) => compileKey(l.def.key, o.route));
-  const limited = limiters.map((l) => o.metrics.limited.labels(l.name, o.route));
+  // Series exist from the start (at 0) so alert rules' increase() sees the first rejection.
+  const limited = limiters.map((l) => {
+    const c = o.metrics.limited.labels(l.name, o.route);
+    c.inc(0);
+    return c;
+  });
   const shadowLabel = limiters.map((l) => `${l.name} (shadow)`);
   const quoted = limiters.map(quotedItems);
   const policyValue = policyField(limiters.filter((l) => l.enforce));

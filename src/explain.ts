@@ -40,7 +40,7 @@ export function describeRoute(policy: Policy, r: RouteDef | null): string[] {
   if (s.allowed_hosts.length) steps.push(`host check: ${s.allowed_hosts.join(', ')} (others get 421)`);
   if (policy.cors) steps.push(`CORS: origins ${policy.cors.allow_origins.join(', ')}`);
   if (r) {
-    if (r.rate_limit.length === 0) steps.push(`rate limit: off`);
+    if (r.rate_limit_off) steps.push('rate limit: off');
     for (const name of r.rate_limit) {
       const rl = policy.rate_limits[name]!;
       const key = rl.key.kind === 'header' ? `header:${rl.key.name}` : rl.key.kind;

@@ -97,7 +97,6 @@ export type Storability =
 /** Whether (and how) a response may be stored; `meta` holds the cleaned headers and freshness facts. */
 export function analyzeResponse(r: ResponseIn, def: CacheDef): Storability {
   const h = r.headers;
-  if (!STORABLE_STATUS.has(r.status)) return { ok: false, reason: 'status' };
   if (h['set-cookie'] !== undefined) return { ok: false, reason: 'set-cookie' };
   const { d, targeted } = responseDirectives(h);
   if (d.has('no-store')) return { ok: false, reason: 'no-store' };
@@ -115,7 +114,14 @@ export function analyzeResponse(r: ResponseIn, def: CacheDef): Storability {
 
   const dateMs = dateValue(h, r.responseTime);
   const life = freshnessLifetime(d, targeted, h, dateMs, def.ttl, def.max_ttl);
-  if (!life.explicit && def.ttl === 0) return { ok: false, reason: 'no-freshness' };
+  // SPEC's list governs responses stored on the policy ttl; with the app's own
+  // explicit freshness any final status below 500 may be stored (RFC 9111 §3).
+  if (!STORABLE_STATUS.has(r.status) && !(life.explicit && r.status >= 200 && r.status < 500 && r.status !== 206 && r.status !== 304)) {
+    return { ok: false, reason: 'status' };
+  }
+  // `ttl: 0` stores only what the app marks cacheable; an unqualified no-cache
+  // with a validator is that too (stored, revalidated on every use, §5.2.2.4).
+  if (!life.explicit && def.ttl === 0 && !revalidate) return { ok: false, reason: 'no-freshness' };
   const lifetimeMs = revalidate ? 0 : life.ms;
   const initialAgeMs = initialAge(h, dateMs, r.requestTime, r.responseTime);
 

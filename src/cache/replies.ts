@@ -6,6 +6,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { Reply } from '../pipeline/types.js';
 import { notModified, notModifiedHeaders, type ClientConditions } from './conditional.js';
 import { dropBody } from './fill.js';
+import { byteRange, type RangeAsk } from './range.js';
 import type { CacheEntry } from './types.js';
 
 export type XCache = 'HIT' | 'MISS' | 'STALE' | 'BYPASS';
@@ -22,13 +23,15 @@ export function tag(h: OutgoingHttpHeaders, x: XCache, status: string): void {
 
 /**
  * Answer from a stored response: a copy of its headers with a fresh `Age`
- * (the stored `Date` untouched), or a 304 when the client's validators match.
+ * (the stored `Date` untouched), a 304 when the client's validators match,
+ * or a 206 for one satisfiable byte range.
  */
 export function fromEntry(
   e: CacheEntry,
   ageMs: number,
   head: boolean,
   conds: ClientConditions | null,
+  range: RangeAsk | null,
   x: XCache,
   status: string,
 ): Reply {
@@ -41,6 +44,14 @@ export function fromEntry(
   }
   const h: OutgoingHttpHeaders = Object.assign({}, e.headers);
   h.age = age;
+  const part = range === null ? null : byteRange(range, e, e.body.length);
+  if (part !== null) {
+    const [first, last] = part;
+    h['content-range'] = `bytes ${first}-${last}/${e.body.length}`;
+    h['content-length'] = last - first + 1;
+    tag(h, x, status);
+    return { status: 206, headers: h, body: head ? null : e.body.subarray(first, last + 1) };
+  }
   if (e.status !== 204) h['content-length'] = e.body.length;
   tag(h, x, status);
   return { status: e.status, headers: h, body: head || e.status === 204 ? null : e.body };

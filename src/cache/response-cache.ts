@@ -31,7 +31,7 @@ export interface ResponseCacheOptions {
 }
 
 interface Inc {
-  inc(): void;
+  inc(n?: number): void;
 }
 
 /** How long a key whose last response could not be stored skips coalescing ("hit-for-pass"). */
@@ -73,6 +73,8 @@ export class ResponseCache {
     this.hitCounter = m ? m.cacheHits.labels(name) : noop;
     this.missCounter = m ? m.cacheMisses.labels(name) : noop;
     this.staleCounter = m ? m.cacheStale.labels(name) : noop;
+    // Every series exists from the start at 0, so rate() and increase() alerts see the first event.
+    for (const c of [this.hitCounter, this.missCounter, this.staleCounter]) c.inc(0);
     if (m) trackGauges(m, this);
   }
 

@@ -37,10 +37,16 @@ describe('response storability (SPEC §4 + RFC 9111 §3)', () => {
   it.each([
     [200, {}, 'stored'], [203, {}, 'stored'], [204, {}, 'stored'], [300, {}, 'stored'],
     [301, {}, 'stored'], [404, {}, 'stored'], [410, {}, 'stored'],
-    [201, {}, 'status'], [206, {}, 'status'], [302, {}, 'status'], [307, {}, 'status'],
-    [500, {}, 'status'], [503, {}, 'status'], [100, {}, 'status'], [304, {}, 'status'],
+    // With the app's explicit freshness any final status below 500 may be stored (RFC 9111 §3)...
+    [201, {}, 'stored'], [302, {}, 'stored'], [307, {}, 'stored'], [400, {}, 'stored'],
+    // ... except partial content, 304, server errors and interim responses.
+    [206, {}, 'status'], [500, {}, 'status'], [503, {}, 'status'], [100, {}, 'status'], [304, {}, 'status'],
   ])('status %i with max-age → %s', (status, extra, want) => {
     expect(reason(analyze(status, { 'cache-control': 'max-age=60', ...extra }))).toBe(want);
+  });
+
+  it.each([[201], [302], [307], [400], [500]])('status %i without explicit freshness is never stored on the policy ttl', (status) => {
+    expect(reason(analyze(status, {}))).toBe('status');
   });
 
   it.each([

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ExchangeFacts } from './types.js';
+import type { Readable } from 'node:stream';
 
 /**
  * One request's state, created once per request with every field assigned in
@@ -34,6 +35,8 @@ export class Exchange implements ExchangeFacts {
   proto: 'http' | 'https';
   /** Headers a stage adds to (or overrides in) the upstream request, e.g. conditional revalidation. */
   upstreamHeaders: Record<string, string> | null;
+  /** Body sent upstream in place of `req` (the body-limit stage's counting stream), or null for `req` itself. */
+  upstreamBody: Readable | null;
 
   upstreamFailure: ExchangeFacts['upstreamFailure'];
   upstreamMs: number;
@@ -59,6 +62,7 @@ export class Exchange implements ExchangeFacts {
     this.peerTrusted = false;
     this.proto = 'http';
     this.upstreamHeaders = null;
+    this.upstreamBody = null;
     this.upstreamFailure = null;
     this.upstreamMs = -1;
     this.cache = null;

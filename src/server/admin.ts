@@ -15,6 +15,8 @@ export interface AdminActions {
   reload(): Promise<{ ok: true } | { ok: false; errors: string[] }>;
   purge(cache: string, pattern: string): Promise<number | null>;
   breaker(name: string, op: 'open' | 'close' | 'reset'): boolean;
+  /** False when the admin listener is reachable from other hosts; default true. */
+  loopbackOnly?: boolean;
 }
 
 const MAX_ADMIN_BODY = 64 * 1024;
@@ -41,6 +43,10 @@ async function handle(a: AdminActions, x: Exchange): Promise<Reply> {
     const r = jsonReply(401, { status: 401, title: 'Unauthorized', detail: 'A valid bearer token is required' });
     r.headers['www-authenticate'] = 'Bearer realm="sono-guard-admin"';
     return r;
+  }
+  if (token === null && a.loopbackOnly === false && x.method !== 'GET' && x.method !== 'HEAD') {
+    // A reload may drop the token while the listener stays bound to a public address: never mutate unauthenticated.
+    return jsonReply(403, { status: 403, title: 'Forbidden', detail: 'Set server.admin_token: the admin listener is not loopback-only' });
   }
   const url = new URL(x.req.url ?? '/', 'http://admin');
   const path = url.pathname;

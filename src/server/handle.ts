@@ -8,6 +8,7 @@ import { logRequest } from '../observability/request-log.js';
 import type { CompiledRoute } from '../runtime/compile.js';
 import { respond } from './respond.js';
 import type { InFlight } from './inflight.js';
+import { distrust, framingError, isDistrusted, rejectFraming, VALID_HOST } from './framing.js';
 
 /** What the request handler reads from the live configuration: swapped whole on reload. */
 export interface Live {
@@ -26,10 +27,14 @@ export interface Live {
  * pick the route's compiled chain, write its reply, and account for the
  * request once when the response is done.
  */
-export function requestHandler(getLive: () => Live, log: Logger, proto: 'http' | 'https', inflight: InFlight) {
+export function requestHandler(getLive: () => Live, log: Logger, proto: 'http' | 'https', inflight: InFlight, hsts: string | null = null) {
   return function onRequest(req: IncomingMessage, res: ServerResponse): void {
+    // Parsed after a badly framed request on this connection: never handled, the connection is closing.
+    if (isDistrusted(req.socket)) return;
     const x = new Exchange(req, res, process.hrtime.bigint());
     inflight.add(x);
+    // HTTPS with server.tls.hsts: on every response, the proxy's own errors included.
+    if (hsts !== null) res.setHeader('strict-transport-security', hsts);
     // Draining: finish this request, then close the connection.
     if (inflight.draining) res.shouldKeepAlive = false;
     // Requests in flight keep the configuration they started with.
@@ -40,7 +45,9 @@ export function requestHandler(getLive: () => Live, log: Logger, proto: 'http' |
     x.proto = proto;
     const hostHeader = req.headers.host;
     x.host = hostHeader === undefined ? '' : hostHeader.toLowerCase();
-    const target = parseTarget(req.url ?? '/', x);
+    // Smuggling-prone framing Node's parser lets through: 400, connection closed.
+    const badFraming = framingError(req);
+    const target = badFraming === null ? parseTarget(req.url ?? '/', x) : null;
     let route: CompiledRoute;
     if (target === null) {
       route = live.badTarget;
@@ -54,25 +61,41 @@ export function requestHandler(getLive: () => Live, log: Logger, proto: 'http' |
       inflight.delete(x);
       done(x, route, live.slowMs, log);
     });
-    route.handler(x).then(
+    let handler = route.handler;
+    if (badFraming !== null) {
+      res.shouldKeepAlive = false;
+      distrust(req.socket);
+      handler = rejectFraming(badFraming);
+    }
+    handler(x).then(
       (reply) => respond(res, reply, x.method === 'HEAD'),
       (err: unknown) => respond(res, internalError(x, err, log), false),
     );
   };
 }
 
-/** Origin form as is; absolute form (`GET http://host/p`) becomes origin form and its authority the host. */
+const ABSOLUTE = /^https?:\/\/([^/?#]*)(.*)$/is;
+
+/**
+ * Origin form as is; absolute form (`GET http://host/p`) becomes origin form
+ * and its authority the host, for the host check and upstream alike (RFC 9112
+ * §3.2.2: the Host header is then ignored and replaced). The path goes
+ * through the same normaliser as origin form (a URL parser would silently
+ * turn `\` into `/` and resolve `%2e%2e`). Userinfo (`http://a@host/`) is
+ * refused.
+ */
 function parseTarget(url: string, x: Exchange): Target | null {
   if (url.charCodeAt(0) === 47) return normalizeTarget(url);
-  if (!/^https?:\/\//i.test(url)) return null;
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return null;
-  }
-  x.host = u.host.toLowerCase();
-  return normalizeTarget(u.pathname + u.search);
+  const m = ABSOLUTE.exec(url);
+  if (m === null) return null;
+  const authority = m[1]!;
+  if (authority === '' || !VALID_HOST.test(authority)) return null;
+  const rest = m[2]!;
+  const target = normalizeTarget(rest.charCodeAt(0) === 47 ? rest : '/' + rest);
+  if (target === null) return null;
+  x.host = authority.toLowerCase();
+  x.req.headers.host = authority;
+  return target;
 }
 
 /** A stage threw: answer 500 with no internals, keep the request id and timing headers. */

@@ -11,6 +11,7 @@ import { primaryKey, variantKey } from '../../cache/key.js';
 import { requestRules, type EntryMeta, type RequestRules } from '../../cache/policy.js';
 import { CACHE_NAME, fromEntry, notModifiedFromReply, passThrough, tag, ttlParam } from '../../cache/replies.js';
 import type { Filled, Lookup, ResponseCache } from '../../cache/response-cache.js';
+import { rangeAsk, type RangeAsk } from '../../cache/range.js';
 import { collectBody, teeBody } from '../../cache/tee.js';
 import { isPromise } from '../../cache/types.js';
 
@@ -30,6 +31,8 @@ interface Ctx {
   found: Lookup | undefined;
   rq: RequestRules;
   conds: ClientConditions | null;
+  /** A Range request: answered from a stored complete 200 with a 206 when it names one satisfiable range. */
+  range: RangeAsk | null;
   head: boolean;
   /** HEAD and Range requests are answered from a stored GET but never fill it. */
   fills: boolean;
@@ -61,7 +64,7 @@ export function cacheStage(cache: ResponseCache, opts: CacheStageOptions): Stage
       const primary = primaryKey(x.host, x.path, x.query, h, vary);
       const conds = takeConditions(h);
       const c: Ctx = {
-        cache, primary, found: undefined, rq, conds, head: m === 'HEAD',
+        cache, primary, found: undefined, rq, conds, range: rangeAsk(h), head: m === 'HEAD',
         fills: m === 'GET' && h.range === undefined, waitMs: opts.waitMs,
       };
       const found = cache.lookup(primary, h);
@@ -84,13 +87,13 @@ function decide(x: Exchange, next: Handler, c: Ctx): Promise<Reply> | Reply {
     if (a.usable) {
       c.cache.countHit();
       x.cache = 'HIT';
-      return fromEntry(e, a.ageMs, c.head, c.conds, 'HIT', `${CACHE_NAME}; hit; ${ttlParam(a.remainingMs)}`);
+      return fromEntry(e, a.ageMs, c.head, c.conds, c.range, 'HIT', `${CACHE_NAME}; hit; ${ttlParam(a.remainingMs)}`);
     }
     if (a.swr && x.req.headers.range === undefined) {
       refreshInBackground(x, next, c.cache, c.primary, c.found!);
       c.cache.countStale();
       x.cache = 'STALE';
-      return fromEntry(e, a.ageMs, c.head, c.conds, 'STALE',
+      return fromEntry(e, a.ageMs, c.head, c.conds, c.range, 'STALE',
         `${CACHE_NAME}; hit; ${ttlParam(a.remainingMs)}; detail=stale-while-revalidate`);
     }
   }
@@ -117,7 +120,7 @@ async function follow(x: Exchange, next: Handler, c: Ctx, flight: Promise<Filled
       const a = assess(got.entry, c.rq, c.cache.now());
       c.cache.countHit();
       x.cache = 'HIT';
-      return fromEntry(got.entry, a.ageMs, c.head, c.conds, 'HIT', `${CACHE_NAME}; hit; ${ttlParam(a.remainingMs)}; collapsed`);
+      return fromEntry(got.entry, a.ageMs, c.head, c.conds, c.range, 'HIT', `${CACHE_NAME}; hit; ${ttlParam(a.remainingMs)}; collapsed`);
     }
   }
   return fill(x, next, c, false);
@@ -146,7 +149,7 @@ async function fill(x: Exchange, next: Handler, c: Ctx, lead: boolean): Promise<
       c.cache.countMiss();
       x.cache = 'MISS';
       const a = assess(out.entry, c.rq, now);
-      return fromEntry(out.entry, a.ageMs, c.head, c.conds, 'MISS',
+      return fromEntry(out.entry, a.ageMs, c.head, c.conds, c.range, 'MISS',
         `${CACHE_NAME}; fwd=${fwd}; fwd-status=304${out.filled ? '; stored' : ''}`);
     }
     const status = out.reply.status;
@@ -160,7 +163,7 @@ async function fill(x: Exchange, next: Handler, c: Ctx, lead: boolean): Promise<
         c.cache.countStale();
         x.cache = 'STALE';
         const a = assess(stale, c.rq, now);
-        return fromEntry(stale, a.ageMs, c.head, c.conds, 'STALE', `${cs}; ${ttlParam(a.remainingMs)}; detail=stale-if-error`);
+        return fromEntry(stale, a.ageMs, c.head, c.conds, c.range, 'STALE', `${cs}; ${ttlParam(a.remainingMs)}; detail=stale-if-error`);
       }
       c.cache.countMiss();
       x.cache = 'MISS';

@@ -1,5 +1,6 @@
 import type { Policy } from './config/schema.js';
 import { compilePattern } from './routing/pattern.js';
+import { methodSet } from './routing/methods.js';
 import { normalizeTarget } from './routing/normalize.js';
 import { formatDuration } from './config/units.js';
 
@@ -21,7 +22,7 @@ export function explain(policy: Policy, method: string, url: string): string {
     return lines.join('\n');
   }
   const idx = policy.routes.findIndex(
-    (r) => (r.match.methods === null || r.match.methods.includes(m)) && compilePattern(r.match.path)(target.path),
+    (r) => (methodSet(r.match.methods)?.has(m) ?? true) && compilePattern(r.match.path)(target.path),
   );
   const route = idx === -1 ? null : policy.routes[idx]!;
   lines.push(

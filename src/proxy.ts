@@ -15,7 +15,6 @@ import { requestHandler, type Live } from './server/handle.js';
 import { statusHandlers, components, type StatusSources } from './server/status.js';
 import { adminHandler } from './server/admin.js';
 import { upgradeHandler } from './server/upgrade.js';
-import { allowedHostMatcher } from './pipeline/stages/host.js';
 import { UpstreamProbe } from './health/probe.js';
 import { InFlight } from './server/inflight.js';
 import { createMainListener, schemeOf } from './server/listener.js';
@@ -63,7 +62,6 @@ export class Proxy {
   private readonly inflight = new InFlight();
   private watcher: { close(): void } | null = null;
   private stopping: Promise<number> | null = null;
-  private hostAllowed: (host: string) => boolean = () => true;
   private readonly upgraded = new Set<Duplex>();
   private readonly status: ReturnType<typeof statusHandlers>;
 
@@ -83,7 +81,7 @@ export class Proxy {
       this.inflight.open,
       this.log,
     ).server;
-    this.server.on('upgrade', upgradeHandler(() => this.policy.upstream.url, (h) => this.hostAllowed(h), this.log, this.upgraded));
+    this.server.on('upgrade', upgradeHandler(() => this.live, () => this.policy.upstream.url, this.log, this.upgraded, schemeOf(this.server)));
   }
 
   static async start(opts: ProxyOptions): Promise<Proxy> {
@@ -166,7 +164,6 @@ export class Proxy {
       clientIp: compileClientIp(policy.server.trusted_proxies).fromRequest,
       slowMs: policy.logging.slow_request,
     };
-    this.hostAllowed = allowedHostMatcher(policy.server.allowed_hosts);
     this.loadedAt = new Date();
     this.probe?.update(compiled.pool, policy.upstream.health.path, policy.upstream.health.interval, policy.upstream.health.timeout);
     void this.registry.sweep();
@@ -289,7 +286,7 @@ export function startProxy(opts: ProxyOptions): Promise<Proxy> {
 }
 
 function fixedRoute(metrics: Metrics, label: string, handler: CompiledRoute['handler']): CompiledRoute {
-  return { label, methods: null, matches: () => false, handler, metrics: new RouteMetrics(metrics, label) };
+  return { label, methods: null, matches: () => false, handler, admit: handler, metrics: new RouteMetrics(metrics, label) };
 }
 
 function listenOn(server: http.Server, port: number, host: string): Promise<void> {

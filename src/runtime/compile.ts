@@ -9,6 +9,7 @@ import { hostCheck } from '../pipeline/stages/host.js';
 import { corsStage } from '../pipeline/stages/cors.js';
 import { bodyLimit } from '../pipeline/stages/body-limit.js';
 import { compilePattern, type PathMatcher } from '../routing/pattern.js';
+import { methodSet } from '../routing/methods.js';
 import { RouteMetrics } from './route-metrics.js';
 import type { StateRegistry } from './registry.js';
 import { CircuitBreaker } from '../breaker/circuit-breaker.js';
@@ -29,6 +30,12 @@ export interface CompiledRoute {
   readonly methods: ReadonlySet<string> | null;
   readonly matches: PathMatcher;
   readonly handler: Handler;
+  /**
+   * The admission part of the chain for a WebSocket upgrade on this route
+   * (request id, host check, rate limit, breaker): 101 means go ahead. An
+   * upgrade must not be a way around the route's policies.
+   */
+  readonly admit: Handler;
   readonly metrics: RouteMetrics;
 }
 
@@ -123,6 +130,8 @@ interface Named {
   rlStore: RateLimitStore;
 }
 
+const switching: Handler = async () => ({ status: 101, headers: {}, body: null });
+
 const NO_POLICY: RouteDef = {
   match: { path: '/**', methods: null },
   rate_limit: [],
@@ -166,9 +175,11 @@ function compileRoute(
     const budget = ctx.registry.get('retry-budget', `${index}:${label}`, retry, () => new RetryBudget({ ratio: retry.budget }));
     stages.retry = retryStage(retry, { budget, breaker });
   }
+  const admit = assemble({ ...NO_STAGES, host: edge.host, rateLimit: stages.rateLimit, breaker: stages.breaker }, switching);
   return {
     label,
-    methods: r.match.methods ? new Set(r.match.methods) : null,
+    admit,
+    methods: methodSet(r.match.methods),
     matches: compilePattern(r.match.path),
     handler: assemble(stages, edge.limitBody(forward(pool, timeout, bodyTimeout, base))),
     metrics: new RouteMetrics(ctx.metrics, label),

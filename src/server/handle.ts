@@ -39,12 +39,7 @@ export function requestHandler(getLive: () => Live, log: Logger, proto: 'http' |
     if (inflight.draining) res.shouldKeepAlive = false;
     // Requests in flight keep the configuration they started with.
     const live = getLive();
-    const ip = live.clientIp(req);
-    x.clientIp = ip.ip;
-    x.peerTrusted = ip.trusted;
-    x.proto = proto;
-    const hostHeader = req.headers.host;
-    x.host = hostHeader === undefined ? '' : hostHeader.toLowerCase();
+    identify(x, live, proto);
     // Smuggling-prone framing Node's parser lets through: 400, connection closed.
     const badFraming = framingError(req);
     const target = badFraming === null ? parseTarget(req.url ?? '/', x) : null;
@@ -74,6 +69,16 @@ export function requestHandler(getLive: () => Live, log: Logger, proto: 'http' |
   };
 }
 
+/** Who is asking and for which host: the facts every stage may read, set before routing. */
+export function identify(x: Exchange, live: Live, proto: 'http' | 'https'): void {
+  const ip = live.clientIp(x.req);
+  x.clientIp = ip.ip;
+  x.peerTrusted = ip.trusted;
+  x.proto = proto;
+  const hostHeader = x.req.headers.host;
+  x.host = hostHeader === undefined ? '' : hostHeader.toLowerCase();
+}
+
 const ABSOLUTE = /^https?:\/\/([^/?#]*)(.*)$/is;
 
 /**
@@ -84,7 +89,7 @@ const ABSOLUTE = /^https?:\/\/([^/?#]*)(.*)$/is;
  * turn `\` into `/` and resolve `%2e%2e`). Userinfo (`http://a@host/`) is
  * refused.
  */
-function parseTarget(url: string, x: Exchange): Target | null {
+export function parseTarget(url: string, x: Exchange): Target | null {
   if (url.charCodeAt(0) === 47) return normalizeTarget(url);
   const m = ABSOLUTE.exec(url);
   if (m === null) return null;

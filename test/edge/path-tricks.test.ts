@@ -131,10 +131,9 @@ describe('path tricks cannot reach a route without its policies', () => {
     expect(app.log.entries.filter((e) => e.url.startsWith('/docs')).map((e) => e.url)).toEqual(['/docs/guide/intro', '/docs/b?q=1']);
   });
 
-  // Known gap, to flip to `it` once fixed: a request carrying `Connection: Upgrade` leaves the
-  // HTTP pipeline for the WebSocket pass-through, which applies no route policy; an app
-  // without WebSocket support then answers it as a plain GET, past the rate limit.
-  it.fails('an Upgrade header does not carry a request past the rate limit', async () => {
+  // An upgrade leaves the HTTP pipeline for the WebSocket pass-through: it is admitted
+  // through the route's rate limit (and breaker) first.
+  it('an Upgrade header does not carry a request past the rate limit', async () => {
     const before = app.log.count('/api/');
     const r = await sendRaw(gw.url, 'GET /api/v1/assessments HTTP/1.1\r\nHost: api.example\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n', { deadlineMs: 2000 });
     expect(r.responses[0]?.status).toBe(429);

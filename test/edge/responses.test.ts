@@ -98,8 +98,7 @@ describe('hop-by-hop response headers from the app', () => {
 });
 
 describe('WebSocket upgrade refusals', () => {
-  // Known gap: the upgrade path still writes empty-bodied 400/421/502. Flip to `it` once it renders problem+json.
-  it.fails('are problem+json like every other proxy error', async () => {
+  it('are problem+json like every other proxy error', async () => {
     const r = await sendRaw(gw.url, 'GET /a/../../b HTTP/1.1\r\nHost: api.example\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
     expect(r.responses[0]?.status).toBe(400);
     expect(problemOf(r.responses[0]).code).toBe('bad_request');
@@ -119,6 +118,7 @@ describe('an unexpected failure inside the proxy', () => {
         throw new Error('secret detail at /work/main/src/internal.ts:42');
       }),
       metrics: new RouteMetrics(metrics, '/boom'),
+      admit: async () => ({ status: 101, headers: {}, body: null }),
     };
     const live: Live = { match: () => boom, builtins: new Map(), badTarget: boom, clientIp: () => ({ ip: '127.0.0.1', trusted: false }), slowMs: 1000 };
     const server = http.createServer(requestHandler(() => live, log, 'http', new InFlight()));

@@ -49,3 +49,35 @@ describe('WebSocket pass-through', () => {
     expect(outcome).toBe('error');
   });
 });
+
+describe('WebSocket upgrades go through the route policies', () => {
+  it('a rate-limited route refuses an upgrade past its limit with 429 problem+json', async () => {
+    const limited = await startTestProxy(upstream.url, `rate_limits:
+  one: { key: ip, limits: [1/1m] }
+routes:
+  - match: { path: /ws/** }
+    rate_limit: one
+`);
+    try {
+      const first = new WebSocket(limited.url.replace('http', 'ws') + '/ws/echo');
+      expect(await outcome(first)).toBe('open');
+      first.close();
+      const { rawRequest } = await import('../helpers/raw.js');
+      const r = await rawRequest(limited.url, '/ws/echo', {
+        headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+      });
+      expect(r.status).toBe(429);
+      expect(JSON.parse(r.body)).toMatchObject({ code: 'rate_limited', status: 429 });
+      expect(r.headers['retry-after']).toBeDefined();
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
+function outcome(ws: WebSocket): Promise<string> {
+  return new Promise((resolve) => {
+    ws.addEventListener('open', () => resolve('open'));
+    ws.addEventListener('error', () => resolve('error'));
+  });
+}

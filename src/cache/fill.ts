@@ -4,7 +4,7 @@
  * streams to its client while teeing into the store, the followers that wait
  * for the leader's entry, and the background refresh of stale-while-revalidate.
  */
-import type { Exchange } from '../pipeline/exchange.js';
+import { Cancel, type Exchange } from '../pipeline/exchange.js';
 import type { Handler, Reply } from '../pipeline/types.js';
 import { joinChunks } from './codec.js';
 import { validatorHeaders } from './conditional.js';
@@ -167,7 +167,7 @@ export function within(p: Promise<Filled | null>, ms: number): Promise<Filled | 
 function forkExchange(x: Exchange): Exchange {
   const f = Object.assign(Object.create(Object.getPrototypeOf(x) as object) as Exchange, x);
   return Object.assign(f, {
-    abort: new AbortController(), method: 'GET', upstreamHeaders: null,
+    abort: new Cancel(), method: 'GET', upstreamHeaders: null,
     upstreamFailure: null, upstreamMs: -1, errorCode: null, cache: null,
   });
 }

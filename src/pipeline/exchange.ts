@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { EventEmitter } from 'node:events';
 import type { ExchangeFacts } from './types.js';
 import type { Readable } from 'node:stream';
 
@@ -26,7 +27,7 @@ export class Exchange implements ExchangeFacts {
   /** The matched route's pattern ("-" when none matched); a bounded metrics label. */
   routeLabel: string;
   /** Aborted when the client goes away before the response is finished. */
-  readonly abort: AbortController;
+  readonly abort: Cancel;
   /** W3C traceparent sent upstream: the incoming one when valid, else a new one. */
   traceparent: string;
   /** True when the TCP peer is in `server.trusted_proxies`. */
@@ -57,7 +58,7 @@ export class Exchange implements ExchangeFacts {
     this.host = '';
     this.clientIp = '';
     this.routeLabel = '-';
-    this.abort = new AbortController();
+    this.abort = new Cancel();
     this.traceparent = '';
     this.peerTrusted = false;
     this.proto = 'http';
@@ -74,5 +75,32 @@ export class Exchange implements ExchangeFacts {
   /** Milliseconds since the request arrived. */
   elapsedMs(): number {
     return Number(process.hrtime.bigint() - this.startNs) / 1e6;
+  }
+}
+
+/**
+ * "Abandon this exchange": emits `abort` once. undici accepts an EventEmitter
+ * as a request signal, and this one costs about 0.1 µs per request where an
+ * AbortController with undici's listener on it measured about 7 µs here.
+ * `signal` makes a real AbortSignal on first use, for the few APIs that need
+ * one (abortable timers).
+ */
+export class Cancel extends EventEmitter {
+  aborted = false;
+  private ac: AbortController | null = null;
+
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.emit('abort');
+    this.ac?.abort();
+  }
+
+  get signal(): AbortSignal {
+    if (this.ac === null) {
+      this.ac = new AbortController();
+      if (this.aborted) this.ac.abort();
+    }
+    return this.ac.signal;
   }
 }

@@ -12,7 +12,7 @@ import type { Reply, Stage } from '../types.js';
  * response headers took longer than `slowCallMs` is slow (a failure).
  */
 export function classify(x: Exchange, reply: Reply, durationMs: number, slowCallMs: number): Outcome {
-  if (x.abort.signal.aborted) return 'ignored';
+  if (x.abort.aborted) return 'ignored';
   if (x.upstreamFailure !== null || reply.status >= 500) return 'failure';
   if (slowCallMs > 0 && durationMs > slowCallMs) return 'slow';
   return 'success';
@@ -61,7 +61,7 @@ export function breakerStage(breaker: CircuitBreaker): Stage {
       } catch (err) {
         // Inner stages answer with values; an exception here is unexpected.
         // Count it unless the client left, so a trial slot is never leaked.
-        breaker.release(p, x.abort.signal.aborted ? 'ignored' : 'failure');
+        breaker.release(p, x.abort.aborted ? 'ignored' : 'failure');
         throw err;
       }
       breaker.release(p, classify(x, reply, clock() - t0, slowCall));

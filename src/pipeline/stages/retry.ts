@@ -74,7 +74,7 @@ export function retryStage(def: RetryDef, opts: RetryStageOptions): Stage {
       if (!IDEMPOTENT.has(x.method) || hasBody(x)) return next(x);
       let reply = await next(x);
       for (let retry = 1; retry <= def.attempts; retry++) {
-        if (x.abort.signal.aborted || !retriable(x, reply)) return reply;
+        if (x.abort.aborted || !retriable(x, reply)) return reply;
         if (breaker !== null && breaker.state !== 'CLOSED') return reply;
         if (!budget.tryWithdraw()) return reply;
         discard(reply);

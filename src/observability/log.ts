@@ -10,9 +10,11 @@ export type { Logger };
 export function createLogger(level: string, dest?: DestinationStream): Logger {
   let stream = dest;
   if (stream === undefined) {
-    const boom = pino.destination({ dest: 1, sync: false, minLength: 4096, maxLength: 16 << 20 });
-    // Lines are batched up to 4 kB; at low traffic flush at least every 500 ms
-    // so a quiet sidecar's logs are never held back for long.
+    // Lines are batched into writes of 32–64 kB: each write to stdout is a
+    // string conversion and a syscall, and with 4 kB batches they measured
+    // about 5% of a forwarded request's CPU (1% at 32 kB). At low traffic a
+    // flush at least every 500 ms keeps a quiet sidecar's logs current.
+    const boom = pino.destination({ dest: 1, sync: false, minLength: 32768, maxWrite: 65536, maxLength: 16 << 20 });
     setInterval(() => boom.flush(), 500).unref();
     stream = boom;
   }

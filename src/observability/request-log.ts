@@ -22,15 +22,28 @@ export function logRequest(log: Logger, x: Exchange, status: number, durationMs:
   if (log.levelVal > LEVEL_ENABLED[level]) return;
   const sink = (log as unknown as Record<symbol, Sink>)[pino.symbols.streamSym]!;
   const path = JSON.stringify(x.path);
+  // The request id and client IP are validated / canonical: nothing in them needs escaping.
   sink.write(
-    `{"level":"${level}","timestamp":"${new Date().toISOString()}","request_id":${JSON.stringify(x.id)}` +
+    `{"level":"${level}","timestamp":"${isoNow()}","request_id":"${x.id}"` +
       `,"method":"${x.method}","path":${path},"route":${JSON.stringify(x.routeLabel)},"status_code":${status}` +
       `,"duration_ms":${round(durationMs)},"upstream_ms":${x.upstreamMs >= 0 ? round(x.upstreamMs) : 'null'}` +
-      `,"client_ip":${JSON.stringify(x.clientIp)},"cache":${str(x.cache)},"limited_by":${str(x.limitedBy)}` +
+      `,"client_ip":"${x.clientIp}","cache":${str(x.cache)},"limited_by":${str(x.limitedBy)}` +
       `,"breaker":${str(x.breaker)}${x.errorCode !== null ? `,"error_code":"${x.errorCode}"` : ''}` +
       `,"message":"Request completed: ${x.method} ${path.slice(1, -1)} returned ${status} in ${(durationMs / 1000).toFixed(3)}s"}\n`,
   );
 }
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
+
+// Many requests end within the same millisecond under load: format each millisecond once.
+let lastMs = 0;
+let lastIso = '';
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastIso = new Date(now).toISOString();
+  }
+  return lastIso;
+}
 const str = (s: string | null) => (s === null ? 'null' : JSON.stringify(s));

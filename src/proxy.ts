@@ -103,7 +103,16 @@ export class Proxy {
     );
     // Ready as soon as the app is: wait for the first probe (bounded by its timeout).
     await p.probe.start();
-    await p.listen();
+    try {
+      await p.listen();
+    } catch (err) {
+      // Cannot start (port in use...): release what was opened so the caller can exit cleanly.
+      p.probe.stop();
+      p.server.close();
+      p.adminServer?.close();
+      await p.registry.closeAll();
+      throw err;
+    }
     if (opts.file && opts.watch !== false) {
       p.watcher = watchPolicyFile(opts.file, () => void p.reload('file change'));
     }

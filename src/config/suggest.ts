@@ -1,15 +1,23 @@
 /** "did you mean" hints for misspelt keys, names and enum values. */
 
-/** Levenshtein edit distance (insert, delete, substitute), case-insensitive. */
+/**
+ * Edit distance counting an insert, a delete, a substitution or a swap of two
+ * neighbouring characters as one edit (optimal string alignment), case-insensitive:
+ * `cahce` is one edit from `cache`, the most common typo there is.
+ */
 export function editDistance(a: string, b: string): number {
   a = a.toLowerCase();
   b = b.toLowerCase();
+  let prev2: number[] = [];
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
     for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      let d = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, prev2[j - 2]! + 1);
+      row[j] = d;
     }
+    prev2 = prev;
     prev = row;
   }
   return prev[b.length]!;

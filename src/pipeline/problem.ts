@@ -33,12 +33,12 @@ export function problem(
   headers?: Record<string, string | number>,
   status?: number,
 ): Reply {
-  const p = PROBLEMS[code];
-  const s = status ?? p.status;
+  const s = status ?? PROBLEMS[code].status;
   x.errorCode = code;
-  const body = Buffer.from(
-    JSON.stringify({ type: TYPE_BASE + code.replace(/_/g, '-'), title: p.title, status: s, detail, code, request_id: x.id }),
-  );
+  // The fixed members are precomputed per code; only the detail needs
+  // escaping (the request id is validated): about half the cost of
+  // JSON.stringify on an object, on the path of every rejection.
+  const body = Buffer.from(`${HEAD[code]}${s},"detail":${JSON.stringify(detail)},"code":"${code}","request_id":"${x.id}"}`);
   const h: Reply['headers'] = {
     'content-type': 'application/problem+json',
     'content-length': body.length,
@@ -47,3 +47,11 @@ export function problem(
   if (headers) for (const k in headers) h[k] = headers[k];
   return { status: s, headers: h, body };
 }
+
+/** `{"type":...,"title":...,"status":` per code. */
+const HEAD = Object.fromEntries(
+  (Object.keys(PROBLEMS) as ProblemCode[]).map((c) => [
+    c,
+    `{"type":${JSON.stringify(TYPE_BASE + c.replace(/_/g, '-'))},"title":${JSON.stringify(PROBLEMS[c].title)},"status":`,
+  ]),
+) as Record<ProblemCode, string>;

@@ -20,8 +20,13 @@ export const requestId: Stage = (next) => async (x) => {
   x.traceparent =
     typeof tp === 'string' && VALID_TRACEPARENT.test(tp)
       ? tp
-      : `00-${uuid.replace(/-/g, '')}-${randomUUID().replace(/-/g, '').slice(16)}-01`;
+      : `00-${hex32(uuid)}-${hex16(randomUUID())}-01`;
   const reply = await next(x);
   reply.headers['x-request-id'] = x.id;
   return reply;
 };
+
+/** The 32 hex digits of a UUID (slices: measurably cheaper than a regex replace per request). */
+const hex32 = (u: string) => u.slice(0, 8) + u.slice(9, 13) + u.slice(14, 18) + u.slice(19, 23) + u.slice(24);
+/** 16 hex digits from a UUID, none of them its fixed version digit. */
+const hex16 = (u: string) => u.slice(0, 8) + u.slice(9, 13) + u.slice(24, 28);

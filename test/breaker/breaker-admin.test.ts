@@ -1,20 +1,16 @@
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { startApp, type AppHandle } from '../../app/server.js';
-import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
+import { closeAfterEach, startTestProxy, type TestProxy } from '../helpers/proxy.js';
 import { BREAKER_POLICY, breakerState, get } from './integration.js';
 
-let app: AppHandle | undefined;
-let gw: TestProxy | undefined;
-afterEach(async () => {
-  await gw?.close();
-  await app?.close();
-  gw = app = undefined;
-});
+let app: AppHandle;
+let gw: TestProxy;
+const track = closeAfterEach();
 
 describe('admin breaker forcing', () => {
   it('open fails requests fast without reaching the app; close lets traffic through again', async () => {
-    app = await startApp({ port: 0 });
-    gw = await startTestProxy(app.url, BREAKER_POLICY({ openFor: '100ms' }));
+    app = track(await startApp({ port: 0 }));
+    gw = track(await startTestProxy(app.url, BREAKER_POLICY({ openFor: '100ms' })));
     const url = `${gw.url}/api/v1/candidates`;
     expect((await get(`${gw.adminUrl}/admin/breakers/app/open`, 'POST')).status).toBe(200);
     const a = await get(url);
@@ -29,8 +25,8 @@ describe('admin breaker forcing', () => {
   });
 
   it('reset closes and clears counts; an unknown name is 404', async () => {
-    app = await startApp({ port: 0 });
-    gw = await startTestProxy(app.url, BREAKER_POLICY());
+    app = track(await startApp({ port: 0 }));
+    gw = track(await startTestProxy(app.url, BREAKER_POLICY()));
     await app.faults.set({ mode: 'fail', status: 500, paths: '/api/' });
     await get(`${gw.url}/api/v1/candidates`);
     expect((await breakerState(gw.adminUrl))?.failure_rate).toBe(1);

@@ -1,20 +1,16 @@
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { startApp, type AppHandle } from '../../app/server.js';
-import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
+import { closeAfterEach, startTestProxy, type TestProxy } from '../helpers/proxy.js';
 import { BREAKER_POLICY, breakerState, get } from './integration.js';
 
-let app: AppHandle | undefined;
-let gw: TestProxy | undefined;
-afterEach(async () => {
-  await gw?.close();
-  await app?.close();
-  gw = app = undefined;
-});
+let app: AppHandle;
+let gw: TestProxy;
+const track = closeAfterEach();
 
 describe('breaker against a hung app', () => {
   it('504s open the breaker, then requests fail fast without reaching the app', async () => {
-    app = await startApp({ port: 0 });
-    gw = await startTestProxy(app.url, BREAKER_POLICY({ openFor: '1m', consecutive: 3 }).replace('    breaker: app', '    breaker: app\n    timeout: 200ms'));
+    app = track(await startApp({ port: 0 }));
+    gw = track(await startTestProxy(app.url, BREAKER_POLICY({ openFor: '1m', consecutive: 3 }).replace('    breaker: app', '    breaker: app\n    timeout: 200ms')));
     await app.faults.set({ mode: 'hang', paths: '/api/' });
     const url = `${gw.url}/api/v1/candidates`;
     for (let i = 0; i < 3; i++) {

@@ -1,20 +1,16 @@
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { startApp, type AppHandle } from '../../app/server.js';
-import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
+import { closeAfterEach, startTestProxy, type TestProxy } from '../helpers/proxy.js';
 import { BREAKER_POLICY, breakerState, get, metric, until } from './integration.js';
 
-let app: AppHandle | undefined;
-let gw: TestProxy | undefined;
-afterEach(async () => {
-  await gw?.close();
-  await app?.close();
-  gw = app = undefined;
-});
+let app: AppHandle;
+let gw: TestProxy;
+const track = closeAfterEach();
 
 describe('breaker against the real app', () => {
   it('failing app -> OPEN -> app receives nothing -> HALF_OPEN -> CLOSED', async () => {
-    app = await startApp({ port: 0 });
-    gw = await startTestProxy(app.url, BREAKER_POLICY({ openFor: '600ms', consecutive: 3, halfOpen: 2 }));
+    app = track(await startApp({ port: 0 }));
+    gw = track(await startTestProxy(app.url, BREAKER_POLICY({ openFor: '600ms', consecutive: 3, halfOpen: 2 })));
     const url = `${gw.url}/api/v1/candidates`;
     await app.faults.set({ mode: 'fail', status: 503, paths: '/api/' });
 
@@ -52,8 +48,8 @@ describe('breaker against the real app', () => {
   });
 
   it('4xx answers never open the breaker', async () => {
-    app = await startApp({ port: 0 });
-    gw = await startTestProxy(app.url, BREAKER_POLICY({ consecutive: 2 }));
+    app = track(await startApp({ port: 0 }));
+    gw = track(await startTestProxy(app.url, BREAKER_POLICY({ consecutive: 2 })));
     for (let i = 0; i < 8; i++) expect((await get(`${gw.url}/api/v1/candidates/no-such-id`)).status).toBe(404);
     expect(await breakerState(gw.adminUrl)).toMatchObject({ state: 'CLOSED', failure_rate: 0 });
   });

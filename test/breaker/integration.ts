@@ -1,4 +1,5 @@
 import { request } from 'undici';
+import { until } from '../helpers/wait.js';
 
 export const BREAKER_POLICY = (opts: { openFor?: string; consecutive?: number; halfOpen?: number; route?: string } = {}): string => `
 breakers:
@@ -39,10 +40,5 @@ export async function metric(adminUrl: string, line: string): Promise<number | u
 }
 
 /** Poll `cond` every 20 ms until true (a state change on the proxy's real clock), or fail after `ms`. */
-export async function until(cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+
+export { until };

@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { startApp, type AppHandle } from '../../app/server.js';
 import type { ResponseCache } from '../../src/cache/index.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
+import { until } from '../helpers/wait.js';
 
 /** The assessment app with a real sono-guard in front of it. */
 export interface Rig {
@@ -96,16 +97,11 @@ export async function adminPost(adminUrl: string, path: string, body?: unknown):
 }
 
 /** Poll `cond` every 20 ms until it holds (something that happens in the background), or fail after `ms`. */
-export async function until(cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** The `Age` header as a number (NaN when absent or malformed). */
 export function age(a: Answer): number {
   const v = h(a, 'age');
   return /^[0-9]+$/.test(v) ? Number(v) : NaN;
 }
+
+export { until };

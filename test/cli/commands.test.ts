@@ -6,6 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { request } from 'undici';
 import { startApp, type AppHandle } from '../../app/server.js';
+import { freePort, until as waitFor } from '../helpers/wait.js';
 
 // These run the built command (`npm test` compiles to dist/ first), as a user would.
 const root = path.resolve(import.meta.dirname, '../..');
@@ -155,20 +156,4 @@ function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
-async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

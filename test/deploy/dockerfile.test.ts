@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, assertBuilt, runCli } from './cli.js';
 import { dockerignoreKeeps, parseCopy, parseDockerfile, type Stage } from './dockerfile.js';
 import { loadBuild, readRepoFile } from './pod.js';
+import { freePort } from '../helpers/wait.js';
 
 const { stages } = parseDockerfile(readRepoFile('deploy/Dockerfile'));
 const build = stages.find((s) => s.name === 'build')!;
@@ -142,11 +143,3 @@ function runHealthcheck(url: string): number | null {
   return spawnSync(cmd!, args, { env: { PATH: process.env.PATH ?? '', SONO_GUARD_HEALTHCHECK_URL: url }, timeout: 10_000 }).status;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}

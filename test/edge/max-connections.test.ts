@@ -3,6 +3,7 @@ import net from 'node:net';
 import { startApp, type AppHandle } from '../../app/server.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
 import { sendRaw, problemOf, parseResponses, closed } from './raw-client.js';
+import { until as waitFor } from '../helpers/wait.js';
 
 let app: AppHandle;
 let gw: TestProxy;
@@ -37,13 +38,6 @@ function connections(): Promise<number> {
   return new Promise((resolve) => gw.proxy.server.getConnections((_e, n) => resolve(n)));
 }
 
-async function waitFor(cond: () => Promise<boolean>, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('max_connections', () => {
   it('a connection beyond the cap gets 503 problem+json with Retry-After and is closed; nothing reaches the app', async () => {

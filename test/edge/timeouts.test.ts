@@ -3,6 +3,7 @@ import net from 'node:net';
 import { startApp, type AppHandle } from '../../app/server.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
 import { sendRaw, problemOf, parseResponses, closed } from './raw-client.js';
+import { until as waitFor } from '../helpers/wait.js';
 
 let app: AppHandle;
 let gw: TestProxy;
@@ -97,13 +98,6 @@ describe('request_timeout bounds the whole exchange', () => {
   });
 });
 
-async function waitFor(cond: () => boolean, ms = 8000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('idle keep-alive connections', () => {
   it('are closed by the proxy after idle_timeout', async () => {

@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -52,4 +53,19 @@ upstream:
   health: { path: /health, interval: 1s }
 ${sections}
 `;
+}
+
+/**
+ * Close what a test started, last started first (the proxy before its app),
+ * after each test: `app = track(await startApp())`.
+ */
+export function closeAfterEach(): <T extends { close(): Promise<void> }>(handle: T) => T {
+  const open: Array<{ close(): Promise<void> }> = [];
+  afterEach(async () => {
+    while (open.length > 0) await open.pop()!.close();
+  });
+  return (handle) => {
+    open.push(handle);
+    return handle;
+  };
 }

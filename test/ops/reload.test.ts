@@ -1,21 +1,18 @@
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { writeFileSync, renameSync, mkdirSync, symlinkSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { request } from 'undici';
 import { startApp, type AppHandle } from '../../app/server.js';
-import { startTestProxy, policyText, type TestProxy } from '../helpers/proxy.js';
+import { closeAfterEach, startTestProxy, policyText, type TestProxy } from '../helpers/proxy.js';
 import { startProxy } from '../../src/proxy.js';
 import { createLogger } from '../../src/observability/log.js';
+import { until } from '../helpers/wait.js';
 
-let app: AppHandle | undefined;
-let gw: TestProxy | undefined;
-afterEach(async () => {
-  await gw?.close();
-  await app?.close();
-  gw = app = undefined;
-});
+let app: AppHandle;
+let gw: TestProxy;
+const track = closeAfterEach();
 
 const BREAKERS = `breakers:
   api: { failure_rate: 50%, window: 10, min_calls: 5, open_for: 1m }
@@ -31,18 +28,11 @@ async function reloads(result: 'success' | 'failure'): Promise<number> {
   return m ? Number(m[1]) : 0;
 }
 
-async function until(cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('reload', () => {
   it('an editor-style atomic rename is picked up; unchanged policies keep their state', async () => {
-    app = await startApp({ port: 0 });
-    gw = await startTestProxy(app.url, routes());
+    app = track(await startApp({ port: 0 }));
+    gw = track(await startTestProxy(app.url, routes()));
     await request(`${gw.adminUrl}/admin/breakers/api/open`, { method: 'POST' }).then((r) => r.body.dump());
     // Change something else: a new route in front.
     const tmp = `${gw.file}.tmp`;
@@ -57,8 +47,8 @@ describe('reload', () => {
   });
 
   it('a changed policy gets fresh state', async () => {
-    app = await startApp({ port: 0 });
-    gw = await startTestProxy(app.url, routes());
+    app = track(await startApp({ port: 0 }));
+    gw = track(await startTestProxy(app.url, routes()));
     await request(`${gw.adminUrl}/admin/breakers/api/open`, { method: 'POST' }).then((r) => r.body.dump());
     writeFileSync(gw.file, policyText(app.url, routes().replace('open_for: 1m', 'open_for: 2m')));
     expect((await gw.proxy.reload()).ok).toBe(true);
@@ -68,7 +58,7 @@ describe('reload', () => {
   });
 
   it('a Kubernetes ConfigMap symlink swap is picked up', async () => {
-    app = await startApp({ port: 0 });
+    app = track(await startApp({ port: 0 }));
     // Lay out the volume as the kubelet does: policy.yaml → ..data/policy.yaml, ..data → ..<timestamp>.
     const dir = mkdtempSync(path.join(tmpdir(), 'sono-guard-configmap-'));
     mkdirSync(path.join(dir, '..v1'));
@@ -95,8 +85,8 @@ describe('reload', () => {
   });
 
   it('an invalid edit under load changes nothing and causes no error response', async () => {
-    app = await startApp({ port: 0 });
-    gw = await startTestProxy(app.url, routes());
+    app = track(await startApp({ port: 0 }));
+    gw = track(await startTestProxy(app.url, routes()));
     const statuses: number[] = [];
     let stop = false;
     const load = (async () => {
@@ -123,7 +113,7 @@ describe('reload', () => {
   });
 
   it('SIGHUP reloads the running command', async () => {
-    app = await startApp({ port: 0 });
+    app = track(await startApp({ port: 0 }));
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'sono-guard-hup-')), 'hup.yaml');
     const port = 20000 + Math.floor(Math.random() * 20000);
     const text = (server: string) => `version: 1\nserver: { listen: 127.0.0.1:${port}, admin: 127.0.0.1:0${server} }\nupstream: { url: ${app!.url} }\n`;

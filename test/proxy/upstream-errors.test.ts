@@ -1,22 +1,19 @@
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { startApp, type AppHandle } from '../../app/server.js';
-import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
+import { closeAfterEach, startTestProxy, type TestProxy } from '../helpers/proxy.js';
+import { until } from '../helpers/wait.js';
 
-let app: AppHandle | undefined;
-let gw: TestProxy | undefined;
-afterEach(async () => {
-  await gw?.close();
-  await app?.close();
-  gw = app = undefined;
-});
+let app: AppHandle;
+let gw: TestProxy;
+const track = closeAfterEach();
 
 describe('upstream failures become problem+json', () => {
   it('connection refused → 502 upstream_unavailable with timing headers and an error log line', async () => {
-    app = await startApp({ port: 0 });
-    gw = await startTestProxy(app.url, 'routes:\n  - match: { path: /api/** }\n');
+    app = track(await startApp({ port: 0 }));
+    gw = track(await startTestProxy(app.url, 'routes:\n  - match: { path: /api/** }\n'));
     await app.faults.set({ mode: 'refuse' });
     const r = await request(`${gw.url}/api/v1/candidates`);
     expect(r.statusCode).toBe(502);
@@ -33,8 +30,8 @@ describe('upstream failures become problem+json', () => {
   });
 
   it('no response headers within the route timeout → 504 upstream_timeout', async () => {
-    app = await startApp({ port: 0 });
-    gw = await startTestProxy(app.url, 'routes:\n  - match: { path: /api/** }\n    timeout: 300ms\n');
+    app = track(await startApp({ port: 0 }));
+    gw = track(await startTestProxy(app.url, 'routes:\n  - match: { path: /api/** }\n    timeout: 300ms\n'));
     await app.faults.set({ mode: 'hang' });
     const r = await request(`${gw.url}/api/v1/candidates`);
     expect(r.statusCode).toBe(504);
@@ -42,8 +39,8 @@ describe('upstream failures become problem+json', () => {
   });
 
   it('an upstream that resets the connection → 502', async () => {
-    app = await startApp({ port: 0 });
-    gw = await startTestProxy(app.url, 'routes:\n  - match: { path: /api/** }\n');
+    app = track(await startApp({ port: 0 }));
+    gw = track(await startTestProxy(app.url, 'routes:\n  - match: { path: /api/** }\n'));
     await app.faults.set({ mode: 'reset' });
     const r = await request(`${gw.url}/api/v1/candidates`);
     expect(r.statusCode).toBe(502);
@@ -62,7 +59,7 @@ describe('upstream failures become problem+json', () => {
     });
     await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', r));
     try {
-      gw = await startTestProxy(`http://127.0.0.1:${(hanging.address() as AddressInfo).port}`);
+      gw = track(await startTestProxy(`http://127.0.0.1:${(hanging.address() as AddressInfo).port}`));
       const ac = new AbortController();
       const pending = request(`${gw.url}/slow`, { signal: ac.signal }).catch(() => 'aborted');
       await arrival;
@@ -76,10 +73,3 @@ describe('upstream failures become problem+json', () => {
   });
 });
 
-async function until(cond: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -1,4 +1,5 @@
 import { request } from 'undici';
+import { until } from '../helpers/wait.js';
 
 export interface Answer {
   status: number;
@@ -38,13 +39,8 @@ export async function system(adminUrl: string): Promise<{
 }
 
 /** Poll until `cond` holds (a state change on a real clock), or fail after `ms`. */
-export async function until(cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 export const statuses = (as: Answer[]) => as.map((a) => a.status);
 export const count = (as: Answer[], status: number) => as.filter((a) => a.status === status).length;
+
+export { until };

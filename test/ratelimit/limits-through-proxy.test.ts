@@ -1,15 +1,11 @@
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { startApp, type AppHandle } from '../../app/server.js';
-import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
+import { closeAfterEach, startTestProxy, type TestProxy } from '../helpers/proxy.js';
 import { metric, send, system } from './integration.js';
 
-let app: AppHandle | undefined;
-let gw: TestProxy | undefined;
-afterEach(async () => {
-  await gw?.close();
-  await app?.close();
-  gw = app = undefined;
-});
+let app: AppHandle;
+let gw: TestProxy;
+const track = closeAfterEach();
 
 const POLICY = `
 rate_limits:
@@ -36,8 +32,8 @@ routes:
 
 describe('rate limits through the real proxy', () => {
   it('answers with the fields, then 429 problem+json with Retry-After; the app never sees the rejected request', async () => {
-    app = await startApp({ port: 0 });
-    gw = await startTestProxy(app.url, POLICY);
+    app = track(await startApp({ port: 0 }));
+    gw = track(await startTestProxy(app.url, POLICY));
     const url = `${gw.url}/api/v1/assessments/a1`;
     const ok = [];
     for (let i = 0; i < 3; i++) ok.push(await send(url));
@@ -67,8 +63,8 @@ describe('rate limits through the real proxy', () => {
   });
 
   it('never limits rate_limit: off routes or the proxy\'s own status endpoints', async () => {
-    app = await startApp({ port: 0 });
-    gw = await startTestProxy(app.url, POLICY);
+    app = track(await startApp({ port: 0 }));
+    gw = track(await startTestProxy(app.url, POLICY));
     for (let i = 0; i < 4; i++) await send(`${gw.url}/api/v1/assessments/a1`);
     expect((await send(`${gw.url}/api/v1/assessments/a1`)).status).toBe(429);
     for (let i = 0; i < 10; i++) {
@@ -81,8 +77,8 @@ describe('rate limits through the real proxy', () => {
   });
 
   it('several policies on a route: the one that rejects is named, the other is not charged', async () => {
-    app = await startApp({ port: 0 });
-    gw = await startTestProxy(app.url, POLICY);
+    app = track(await startApp({ port: 0 }));
+    gw = track(await startTestProxy(app.url, POLICY));
     const post = (key: string) =>
       send(`${gw!.url}/api/v1/assessments`, { 'x-api-key': key, 'content-type': 'application/json' }, 'POST', '{}');
     // whatever the app answers to this body, what matters is who answers 429
@@ -97,8 +93,8 @@ describe('rate limits through the real proxy', () => {
   });
 
   it('shadow: counted, exported and logged, never rejected', async () => {
-    app = await startApp({ port: 0 });
-    gw = await startTestProxy(app.url, POLICY);
+    app = track(await startApp({ port: 0 }));
+    gw = track(await startTestProxy(app.url, POLICY));
     const as = [];
     for (let i = 0; i < 5; i++) as.push(await send(`${gw.url}/api/v1/candidates`));
     expect(as.every((a) => a.status !== 429)).toBe(true);

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, connect } from 'node:net';
+import { freePort } from '../helpers/wait.js';
 
 /** A private redis-server on a random port, for tests that kill or pause it. */
 export interface RedisServer {
@@ -14,17 +15,6 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitForPing(port: number, deadlineMs = 10_000): Promise<void> {
   const until = Date.now() + deadlineMs;
@@ -76,3 +66,5 @@ export async function startRedisServer(fixedPort?: number): Promise<RedisServer>
     stop: kill,
   };
 }
+
+export { freePort };

@@ -100,7 +100,7 @@ describe('rate-limit stage', () => {
     s.advance(later);
     const reply = await s.handler(exchange());
     expect(reply.status).toBe(429);
-    const retry = reply.headers['retry-after'] as number;
+    const retry = Number(reply.headers['retry-after']);
     expect(retry).toBe(expected);
     expect(retry).toBeGreaterThanOrEqual(1);
     expect(retry).toBeGreaterThanOrEqual(reply.headers['x-ratelimit-reset'] as number);

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { freePort } from '../helpers/wait.js';
 
 /** A private redis-server on a random port, for tests that kill or pause it. */

@@ -1,12 +1,12 @@
 // Micro-measurement behind src/breaker/README.md: cost per call of the
 // breaker's hot path, mollitia 0.1.1 versus the pure state machine, plus the
 // half-open admission behaviour of each under 100 concurrent arrivals.
-// Run: npx tsx test/breaker/measure-breaker.ts
+// Run: npx tsx bench/breaker-vs-mollitia.ts (mollitia is a devDependency for this comparison only)
 import { Circuit, SlidingCountBreaker, BreakerMaxAllowedRequestError, BreakerError, BreakerState } from 'mollitia';
-import { CircuitBreaker } from '../../src/breaker/circuit-breaker.js';
-import type { BreakerDef } from '../../src/breaker/types.js';
-import { breakerStage } from '../../src/pipeline/stages/breaker.js';
-import { Exchange } from '../../src/pipeline/exchange.js';
+import { CircuitBreaker } from '../src/breaker/circuit-breaker.js';
+import type { BreakerDef } from '../src/breaker/types.js';
+import { breakerStage } from '../src/pipeline/stages/breaker.js';
+import { Exchange } from '../src/pipeline/exchange.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 const N = Number(process.env.N ?? 200_000);

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EventEmitter } from 'node:events';
 import type { ExchangeFacts } from './types.js';
 import type { Readable } from 'node:stream';
 
@@ -79,20 +78,45 @@ export class Exchange implements ExchangeFacts {
 }
 
 /**
- * "Abandon this exchange": emits `abort` once. undici accepts an EventEmitter
- * as a request signal, and this one costs about 0.1 µs per request where an
- * AbortController with undici's listener on it measured about 7 µs here.
+ * "Abandon this exchange": runs its listeners once. undici accepts any object
+ * with `on`/`once`/`removeListener` as a request signal; this one is the
+ * least that contract needs (no EventEmitter set-up per request, no once
+ * wrapper). An AbortController with undici's listener on it measured about
+ * 7 µs per request here, an EventEmitter about 0.1 µs; this is less again.
  * `signal` makes a real AbortSignal on first use, for the few APIs that need
  * one (abortable timers).
  */
-export class Cancel extends EventEmitter {
+export class Cancel {
   aborted = false;
+  private listeners: Array<() => void> | null = null;
   private ac: AbortController | null = null;
+
+  on(_event: 'abort', fn: () => void): this {
+    if (this.listeners === null) this.listeners = [fn];
+    else this.listeners.push(fn);
+    return this;
+  }
+
+  /** `abort` happens once, so `once` is `on`. */
+  once(event: 'abort', fn: () => void): this {
+    return this.on(event, fn);
+  }
+
+  removeListener(_event: 'abort', fn: () => void): this {
+    const l = this.listeners;
+    if (l !== null) {
+      const i = l.indexOf(fn);
+      if (i !== -1) l.splice(i, 1);
+    }
+    return this;
+  }
 
   abort(): void {
     if (this.aborted) return;
     this.aborted = true;
-    this.emit('abort');
+    const l = this.listeners;
+    this.listeners = null;
+    if (l !== null) for (const fn of l) fn();
     this.ac?.abort();
   }
 

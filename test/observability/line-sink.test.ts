@@ -21,8 +21,8 @@ describe('log line sink', () => {
     expect(readFileSync(file, 'utf8')).toBe(lines.join(''));
   });
 
-  it('holds lines below the batch size until a flush', async () => {
-    const { sink, file, fd } = fileSink(1 << 20);
+  it('holds lines below the buffer size until a flush', async () => {
+    const { sink, file, fd } = fileSink(1 << 16);
     sink.write('{"a":1}\n');
     expect(readFileSync(file, 'utf8')).toBe('');
     await new Promise<void>((resolve) => sink.flush(resolve));
@@ -32,11 +32,24 @@ describe('log line sink', () => {
   });
 
   it('drops and counts lines past maxLength instead of growing without bound', () => {
-    const { sink, file, fd } = fileSink(1 << 30, 50);
+    const { sink, file, fd } = fileSink(1 << 16, 100);
     for (let i = 0; i < 20; i++) sink.write('0123456789\n');
-    expect(sink.dropped).toBe(16); // 4 × 11 bytes fit in 50
+    // A line is taken while the bytes held plus its worst UTF-8 size (3 per unit, 33) fit in
+    // 100: after 7 lines 77 bytes are held and the 8th would need 110.
+    expect(sink.dropped).toBe(13);
+    const kept = 7;
     sink.end(); // flushSync writes what was kept
     closeSync(fd);
-    expect(readFileSync(file, 'utf8')).toBe('0123456789\n'.repeat(4));
+    expect(readFileSync(file, 'utf8')).toBe('0123456789\n'.repeat(kept));
+  });
+
+  it('keeps multi-byte lines intact across buffer boundaries', async () => {
+    const { sink, file, fd } = fileSink(64);
+    const lines = Array.from({ length: 50 }, (_, i) => `{"path":"/ü/€/${i}"}\n`);
+    for (const l of lines) sink.write(l);
+    await new Promise<void>((resolve) => sink.flush(resolve));
+    sink.end();
+    closeSync(fd);
+    expect(readFileSync(file, 'utf8')).toBe(lines.join(''));
   });
 });

@@ -1,5 +1,5 @@
 import { describe, it, expect, afterEach } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
@@ -93,7 +93,10 @@ describe('sono-guard schema and explain', () => {
 
 describe('sono-guard run', () => {
   let app: AppHandle | undefined;
+  let running: ChildProcess | undefined;
   afterEach(async () => {
+    if (running && running.exitCode === null) running.kill('SIGKILL');
+    running = undefined;
     await app?.close();
     app = undefined;
   });
@@ -124,6 +127,7 @@ describe('sono-guard run', () => {
     const port = await freePort();
     const f = file('run.yaml', `version: 1\nserver: { listen: 127.0.0.1:${port}, admin: 127.0.0.1:0 }\nupstream: { url: ${app.url} }\n`);
     const child = spawn(process.execPath, [bin, '--config', f], { cwd: root });
+    running = child; // killed after the test if it is still running (a failed assertion must not leak it)
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     await waitFor(() => out.includes('listening'));

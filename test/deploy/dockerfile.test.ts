@@ -126,6 +126,9 @@ describe('the image entrypoint, run from a copy of what the image holds', () => 
       child.stdout.on('data', onData);
       child.stderr.on('data', onData);
       void exited.then((code) => reject(new Error(`exited ${code} before listening:\n${out}`)));
+    }).catch((err: unknown) => {
+      child.kill('SIGKILL'); // never leave the proxy running when the test fails
+      throw err;
     });
     try {
       expect(runHealthcheck(`${url}/api/v1/status/liveness`)).toBe(0);

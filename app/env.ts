@@ -13,7 +13,7 @@ const VARIABLES: Record<string, string> = {
 };
 
 /** The app options from the environment; throws with a message naming the variable. */
-export function optionsFromEnv(env: Env): { port: number; host: string; faults: Partial<FaultConfig> } {
+export function optionsFromEnv(env: Env): { port: number; host: string; faults: Partial<FaultConfig>; requestLog?: number } {
   const num = (name: string): number | undefined => {
     const raw = env[name];
     if (raw === undefined || raw === '') return undefined;
@@ -23,6 +23,8 @@ export function optionsFromEnv(env: Env): { port: number; host: string; faults: 
   };
   const port = num('PORT') ?? 8000;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('PORT must be an integer between 0 and 65535');
+  const requestLog = num('APP_REQUEST_LOG');
+  if (requestLog !== undefined && (!Number.isInteger(requestLog) || requestLog < 0)) throw new Error('APP_REQUEST_LOG must be a whole number of entries (0 keeps counts only)');
 
   const faults: Partial<FaultConfig> = {};
   const set = <K extends keyof FaultConfig>(key: K, value: FaultConfig[K] | undefined) => {
@@ -37,5 +39,5 @@ export function optionsFromEnv(env: Env): { port: number; host: string; faults: 
   if (!checked.ok) {
     throw new Error(`${VARIABLES[checked.field] ?? checked.field}: ${checked.message}`);
   }
-  return { port, host: env.HOST || '127.0.0.1', faults };
+  return { port, host: env.HOST || '127.0.0.1', faults, ...(requestLog !== undefined ? { requestLog } : {}) };
 }

@@ -2,6 +2,8 @@
 //   PORT (default 8000), HOST (default 127.0.0.1)
 //   APP_FAULT (none|slow|fail|hang|reset|refuse), APP_FAULT_DELAY_MS,
 //   APP_FAULT_STATUS, APP_FAULT_RATE, APP_FAULT_PATHS
+//   APP_REQUEST_LOG (entries /__control/requests keeps with their headers,
+//   default 1000; 0 keeps the per-path counts only)
 // Exit codes: 0 stopped by SIGTERM/SIGINT; 1 invalid environment; 2 cannot listen.
 
 import { optionsFromEnv } from './env.js';

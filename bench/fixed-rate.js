@@ -10,6 +10,13 @@
 // due) on a keep-alive pool; latency runs from the send to the end of the
 // body, including any wait for a free connection. autocannon's figure is kept
 // in the JSON for comparison (full run only).
+//
+// Each measured run follows a discarded warm-up at the same rate on the same
+// pool: the rows take turns, so each process under test has idled for tens of
+// seconds before its turn (V8 shrinks an idle heap with a full GC, keep-alive
+// connections to the app time out), and without it the first few hundred
+// milliseconds of every run — not the steady state a sidecar lives in —
+// decided the p99 (100+ ms tails, seen in every row, the app included).
 import { Pool } from 'undici';
 import { cpuSeconds, machineBusySeconds, measure, median, progress, treeCpuSeconds } from './lib.js';
 
@@ -19,21 +26,13 @@ function pct(sorted, p) {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] : NaN;
 }
 
-/** `rate` req/s for `duration` s to `url`; latency percentiles in ms and the CPU per request of `pid`. */
-export async function paced(url, { rate, duration, pid, connections = 50 }) {
-  const u = new URL(url);
-  const pool = new Pool(u.origin, { connections, pipelining: 1 });
-  const total = Math.round(rate * duration);
+/** Send `total` GETs at `rate` req/s on `pool`; latencies (ms) into `lat` and status counts into `statuses` when given. */
+async function send(pool, u, rate, total, lat, statuses) {
   const stepNs = 1e9 / rate;
-  const lat = new Float64Array(total);
-  const statuses = {};
   let sent = 0;
   let done = 0;
   let errors = 0;
   let late = 0;
-  const cpu0 = pid ? cpuSeconds(pid) : 0;
-  const machine0 = machineBusySeconds();
-  const tree0 = treeCpuSeconds();
   const t0 = process.hrtime.bigint();
   await new Promise((resolve) => {
     const finish = () => { if (++done === total) resolve(); };
@@ -41,9 +40,9 @@ export async function paced(url, { rate, duration, pid, connections = 50 }) {
       const start = process.hrtime.bigint();
       pool.request({ path: u.pathname + u.search, method: 'GET' }).then(async (r) => {
         await r.body.dump({ limit: Infinity });
-        lat[i] = Number(process.hrtime.bigint() - start) / 1e6;
-        statuses[r.statusCode] = (statuses[r.statusCode] ?? 0) + 1;
-      }, () => { errors++; lat[i] = NaN; }).finally(finish);
+        if (lat) lat[i] = Number(process.hrtime.bigint() - start) / 1e6;
+        if (statuses) statuses[r.statusCode] = (statuses[r.statusCode] ?? 0) + 1;
+      }, () => { errors++; if (lat) lat[i] = NaN; }).finally(finish);
     };
     const tick = () => {
       const elapsed = Number(process.hrtime.bigint() - t0);
@@ -54,6 +53,22 @@ export async function paced(url, { rate, duration, pid, connections = 50 }) {
     };
     tick();
   });
+  return { errors, late };
+}
+
+/** `rate` req/s for `duration` s (after `warmup` s not measured) to `url`; latency percentiles in ms and the CPU per request of `pid`. */
+export async function paced(url, { rate, duration, pid, connections = 50, warmup = 0 }) {
+  const u = new URL(url);
+  const pool = new Pool(u.origin, { connections, pipelining: 1 });
+  if (warmup > 0) await send(pool, u, rate, Math.round(rate * warmup), null, null);
+  const total = Math.round(rate * duration);
+  const lat = new Float64Array(total);
+  const statuses = {};
+  const cpu0 = pid ? cpuSeconds(pid) : 0;
+  const machine0 = machineBusySeconds();
+  const tree0 = treeCpuSeconds();
+  const t0 = process.hrtime.bigint();
+  const { errors, late } = await send(pool, u, rate, total, lat, statuses);
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = pid ? cpuSeconds(pid) - cpu0 : NaN;
   const otherLoad = Math.max(0, (machineBusySeconds() - machine0 - (treeCpuSeconds() - tree0)) / wall);
@@ -66,11 +81,11 @@ export async function paced(url, { rate, duration, pid, connections = 50 }) {
  * `targets`: [{ id, name, url, pid }] with `direct` first. Returns medians per
  * target and the added latency (target − direct, paired per round, median).
  */
-export async function fixedRate(targets, { rounds, duration, withAutocannon = false }) {
+export async function fixedRate(targets, { rounds, duration, warmup = 1, withAutocannon = false }) {
   const runs = Object.fromEntries(targets.map((t) => [t.id, []]));
   for (let r = 0; r < rounds; r++) {
     for (const t of targets) {
-      const m = await paced(t.url, { rate: RATE, duration, pid: t.pid });
+      const m = await paced(t.url, { rate: RATE, duration, pid: t.pid, warmup });
       if (withAutocannon) {
         const a = await measure({ url: t.url, pid: t.pid, duration, overallRate: RATE });
         m.autocannon = { p50: a.p50, p99: a.p99, rps: a.rps };
@@ -98,5 +113,5 @@ export async function fixedRate(targets, { rounds, duration, withAutocannon = fa
     issues: runs[t.id].some((m) => m.errors || Object.keys(m.statuses).some((s) => s !== '200')) ? ['non-200 answers or errors'] : [],
   }));
   const sg = rows.find((r) => r.id === 'default');
-  return { rate: RATE, rounds, duration, rows, addedP50: sg?.addedP50 ?? NaN, addedP99: sg?.addedP99 ?? NaN, raw: runs };
+  return { rate: RATE, rounds, duration, warmup, rows, addedP50: sg?.addedP50 ?? NaN, addedP99: sg?.addedP99 ?? NaN, raw: runs };
 }

@@ -31,8 +31,9 @@ const S = {
   duration: Number(opt('--duration', quick ? 0.8 : 5)),
   warmup: quick ? 0.8 : 2,
   connections: 50,
-  fixedRounds: quick ? 2 : 3,
-  fixedDuration: quick ? 1 : 4,
+  fixedRounds: Number(opt('--fixed-rounds', quick ? 2 : 5)),
+  fixedDuration: Number(opt('--fixed-duration', quick ? 1 : 5)),
+  fixedWarmup: quick ? 0.5 : 1,
 };
 const only = opt('--only', null)?.split(',');
 
@@ -129,7 +130,7 @@ async function main() {
   if (!flag('--no-fixed') && rows.some((r) => r.id === 'direct') && rows.some((r) => r.id === 'default')) {
     const ids = quick ? ['direct', 'default'] : ['direct', 'bare', 'nginx', 'default'];
     fixed = await fixedRate(rows.filter((r) => ids.includes(r.id)).sort((a, b) => ids.indexOf(a.id) - ids.indexOf(b.id)),
-      { rounds: S.fixedRounds, duration: S.fixedDuration, withAutocannon: !quick });
+      { rounds: S.fixedRounds, duration: S.fixedDuration, warmup: S.fixedWarmup, withAutocannon: !quick });
   }
   const memory = flag('--no-memory') ? null : await memoryBench({ quick, core: cores.proxy, appPort: app.port, dir });
   let micro = null;
@@ -158,7 +159,7 @@ async function main() {
     '\nCPU ratio: median over rounds of this row\'s CPU per request over the named row\'s, measured in the same round. '
     + 'The app row\'s CPU is the app\'s own; every other row\'s is the proxy\'s (NGINX: its one worker). ' + otherLine + ' ' + throughputNotes(summary) + '\n',
     '### Targets (issue 8)\n', targetsTable(runs, summary, extra)];
-  if (fixed) out.push(`\n### Fixed rate (${fixed.rate} req/s, ${fixed.rounds} interleaved rounds × ${fixed.duration} s; added = row − direct, paired per round)\n`, fixedTable(fixed));
+  if (fixed) out.push(`\n### Fixed rate (${fixed.rate} req/s, ${fixed.rounds} interleaved rounds × ${fixed.duration} s after ${fixed.warmup} s of warm-up each; added = row − direct, paired per round)\n`, fixedTable(fixed));
   if (memory) out.push('\n### Memory\n', memoryTable(memory));
   if (micro) out.push(`\n### Micro-benchmarks (${micro.runs} runs, median)\n`, microTable(micro));
   const flagged = summary.filter((r) => r.issues.some((i) => !i.startsWith('noisy')));

@@ -22,6 +22,11 @@ describe('optionsFromEnv', () => {
     });
   });
 
+  it('reads APP_REQUEST_LOG, 0 included', () => {
+    expect(optionsFromEnv({ APP_REQUEST_LOG: '0' }).requestLog).toBe(0);
+    expect(optionsFromEnv({ APP_REQUEST_LOG: '50' }).requestLog).toBe(50);
+  });
+
   it.each([
     [{ PORT: 'eighty' }, /PORT/],
     [{ PORT: '70000' }, /PORT/],
@@ -29,6 +34,8 @@ describe('optionsFromEnv', () => {
     [{ APP_FAULT_RATE: '2' }, /APP_FAULT_RATE/],
     [{ APP_FAULT_DELAY_MS: 'soon' }, /APP_FAULT_DELAY_MS/],
     [{ APP_FAULT_STATUS: '42' }, /APP_FAULT_STATUS/],
+    [{ APP_REQUEST_LOG: '-1' }, /APP_REQUEST_LOG/],
+    [{ APP_REQUEST_LOG: '2.5' }, /APP_REQUEST_LOG/],
   ])('rejects %j', (env, message) => {
     expect(() => optionsFromEnv(env)).toThrow(message);
   });

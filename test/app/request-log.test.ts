@@ -16,6 +16,23 @@ describe('RequestLog', () => {
     expect(log.entries).toEqual([]);
   });
 
+  it('with capacity 0 keeps counts and no entries', () => {
+    const log = new RequestLog(0);
+    const e = log.record('GET', '/a?x=1', { 'x-request-id': 'r1' });
+    e.status = 200; // callers still fill in the entry they got back
+    log.record('GET', '/a', {});
+    log.record('GET', '/b', {});
+    expect(log.entries).toEqual([]);
+    expect(log.count()).toBe(3);
+    expect(log.count('/a')).toBe(2);
+  });
+
+  it('keeps exactly its capacity', () => {
+    const log = new RequestLog(3);
+    for (let i = 0; i < 5; i++) log.record('GET', `/r/${i}`, {});
+    expect(log.entries.map((e) => e.url)).toEqual(['/r/2', '/r/3', '/r/4']);
+  });
+
   it('counts by path, not by query', () => {
     const log = new RequestLog();
     log.record('GET', '/a?next=/b', {});

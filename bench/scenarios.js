@@ -82,6 +82,7 @@ export const ROWS = [
   { id: 'nginx-hit', name: 'NGINX proxy_cache HIT', proc: 'nginx', port: 'cache', vs: 'nginx', expect: 200, upstream: 'none', kind: 'hit', probe: { header: 'x-cache-status', value: 'HIT' } },
   { id: 'hit', name: 'sono-guard cache HIT (memory)', proc: 'hit', vs: 'default', nginx: 'nginx-hit', expect: 200, upstream: 'none', kind: 'hit', probe: { header: 'x-cache', value: 'HIT' } },
   { id: 'redis-hit', name: 'sono-guard cache HIT (Redis)', proc: 'redisHit', vs: 'hit', nginx: 'nginx-hit', expect: 200, upstream: 'none', kind: 'hit', probe: { header: 'x-cache', value: 'HIT' } },
+  { id: 'redis-hit-rt', name: 'sono-guard cache HIT (Redis, near_ttl 0)', proc: 'redisHitRoundTrip', vs: 'hit', nginx: 'nginx-hit', expect: 200, upstream: 'none', kind: 'hit', probe: { header: 'x-cache', value: 'HIT' } },
   { id: 'nginx-429', name: 'NGINX limit_req 429', proc: 'nginx', port: 'limit', vs: 'nginx', expect: 429, upstream: 'none', kind: 'rejection' },
   { id: '429', name: 'sono-guard 429 rejection', proc: 'limited', vs: 'default', nginx: 'nginx-429', expect: 429, upstream: 'none', kind: 'rejection', probe: { code: 'rate_limited' } },
   { id: 'open', name: 'sono-guard breaker OPEN (503)', proc: 'open', vs: 'default', nginx: 'nginx-429', expect: 503, upstream: 'none', kind: 'rejection', probe: { code: 'circuit_open' } },
@@ -96,6 +97,8 @@ export const PROXIES = {
   open: { policy: POLICIES.open, store: 'memory' },
   redisDefault: { policy: POLICIES.default, store: 'redis' },
   redisHit: { policy: POLICIES.hit, store: 'redis' },
+  // Every hit a Redis GET: what a replica pays when it holds no near copy.
+  redisHitRoundTrip: { policy: POLICIES.hit.replace('stale_if_error: 10m }', 'stale_if_error: 10m, near_ttl: 0 }'), store: 'redis' },
 };
 
 /**

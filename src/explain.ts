@@ -52,7 +52,8 @@ export function describeRoute(policy: Policy, r: RouteDef | null): string[] {
       steps.push(
         `cache "${r.cache}": GET/HEAD only, default ttl ${d(c.ttl)}${c.max_ttl !== null ? `, max ttl ${d(c.max_ttl)}` : ''}, ` +
           `stale-while-revalidate ${d(c.stale_while_revalidate)}, stale-if-error ${d(c.stale_if_error)}` +
-          (c.vary.length ? `, vary ${c.vary.join(', ')}` : ''),
+          (c.vary.length ? `, vary ${c.vary.join(', ')}` : '') +
+          (policy.store.kind === 'redis' ? `, store redis${c.near_ttl > 0 ? ` (near copies for ${d(c.near_ttl)})` : ''}` : ''),
       );
     }
     if (r.invalidates.length) steps.push(`invalidates on 2xx: ${r.invalidates.join(', ')}`);

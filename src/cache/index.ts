@@ -5,6 +5,7 @@
 import type { Redis } from 'ioredis';
 import type { Metrics } from '../observability/metrics.js';
 import type { StoreGuard } from '../store/guarded.js';
+import type { InvalidationBus } from './bus.js';
 import { ResponseCache } from './response-cache.js';
 import { SharedCacheStore } from './shared-store.js';
 import type { CacheDef } from './types.js';
@@ -16,7 +17,7 @@ export { cacheStage, invalidateStage, type CacheStageOptions } from '../pipeline
 export interface CacheDeps {
   metrics?: Metrics | null;
   /** `store.kind: redis`: the guarded connection shared with rate limiting; null or absent for memory. */
-  redis?: { guard: StoreGuard<Redis> } | null;
+  redis?: { guard: StoreGuard<Redis>; bus?(prefix: string): InvalidationBus } | null;
   /** `store.prefix`. */
   prefix?: string;
   now?: () => number;
@@ -28,8 +29,11 @@ export interface CacheDeps {
  */
 export function createResponseCache(name: string, def: CacheDef, deps: CacheDeps = {}): ResponseCache {
   const clock = deps.now ? { now: deps.now } : undefined;
-  const store = deps.redis
-    ? new SharedCacheStore({ guard: deps.redis.guard, prefix: deps.prefix ?? 'sono-guard:', cacheName: name, maxBytes: def.max_bytes, ...(clock ? { clock } : {}) })
+  const redis = deps.redis;
+  const prefix = deps.prefix ?? 'sono-guard:';
+  const near = redis?.bus && (def.near_ttl ?? 0) > 0 ? { ttlMs: def.near_ttl!, bus: redis.bus(prefix) } : null;
+  const store = redis
+    ? new SharedCacheStore({ guard: redis.guard, prefix, cacheName: name, maxBytes: def.max_bytes, near, ...(clock ? { clock } : {}) })
     : undefined;
   return new ResponseCache(name, def, {
     ...(store ? { store } : {}),

@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { compilePattern } from '../routing/pattern.js';
-import type { KeyMatcher } from './types.js';
+import type { KeyMatcher, MatcherSpec } from './types.js';
 
 /** `?b=2&a=1` → `?a=1&b=2`; parameters of one name keep their order (they may form a list). */
 export function sortQuery(q: string): string {
@@ -72,12 +72,12 @@ export function keyPath(key: string): string {
 /** Every entry of one URL (all variants). */
 export function urlMatcher(host: string, path: string, query: string): KeyMatcher {
   const prefix = urlPrefix(host, path, sortQuery(query));
-  return { prefix, test: (k) => k.startsWith(prefix) };
+  return { prefix, test: (k) => k.startsWith(prefix), spec: ['url', host, path, query] };
 }
 
 /** Exactly one key. */
 export function exactMatcher(key: string): KeyMatcher {
-  return { prefix: key, test: (k) => k === key };
+  return { prefix: key, test: (k) => k === key, spec: ['key', key] };
 }
 
 /** Every entry whose path matches a route-syntax pattern (`*` one segment, `**` the rest), any host and query. */
@@ -86,8 +86,33 @@ export function pathPatternMatcher(pattern: string): KeyMatcher {
   const wild = pattern.search(/\/\*/);
   // literal part before the first wildcard segment; `/docs/**` also matches `/docs` itself
   const literal = wild === -1 ? pattern + '\n' : pattern.slice(0, pattern.endsWith('/**') && wild === pattern.length - 3 ? wild : wild + 1);
-  return { prefix: `GET\n${literal}`, test: (k) => matches(keyPath(k)) };
+  return { prefix: `GET\n${literal}`, test: (k) => matches(keyPath(k)), spec: ['pattern', pattern] };
 }
 
 /** Every entry. */
-export const ALL_KEYS: KeyMatcher = { prefix: 'GET\n', test: () => true };
+export const ALL_KEYS: KeyMatcher = { prefix: 'GET\n', test: () => true, spec: ['all'] };
+
+/** The matcher a spec describes; null for anything else (a message from a newer or foreign writer). */
+export function matcherFromSpec(s: unknown): KeyMatcher | null {
+  if (!Array.isArray(s) || !s.every((x) => typeof x === 'string')) return null;
+  const a = s as string[];
+  switch (a[0]) {
+    case 'all':
+      return a.length === 1 ? ALL_KEYS : null;
+    case 'key':
+      return a.length === 2 ? exactMatcher(a[1]!) : null;
+    case 'url':
+      return a.length === 4 ? urlMatcher(a[1]!, a[2]!, a[3]!) : null;
+    case 'pattern':
+      if (a.length !== 2 || !a[1]!.startsWith('/')) return null;
+      try {
+        return pathPatternMatcher(a[1]!);
+      } catch {
+        return null;
+      }
+    default:
+      return null;
+  }
+}
+
+export type { MatcherSpec };

@@ -13,6 +13,8 @@ export interface CacheDef {
   vary: readonly string[];
   stale_while_revalidate: number;
   stale_if_error: number;
+  /** `store.kind: redis`: ms a replica answers from its own copy of an entry read from Redis; 0 or absent: never. */
+  near_ttl?: number;
 }
 
 /** End-to-end response header fields as stored (lower-case names). */
@@ -64,7 +66,12 @@ export type StoredValue = CacheEntry | VaryMarker;
 export interface KeyMatcher {
   prefix: string;
   test(key: string): boolean;
+  /** How to build the same matcher in another replica (see `matcherFromSpec`). */
+  spec: MatcherSpec;
 }
+
+/** A KeyMatcher as data: what an invalidation message carries between replicas. */
+export type MatcherSpec = ['all'] | ['key', string] | ['url', string, string, string] | ['pattern', string];
 
 export interface StoreStats {
   entries: number;

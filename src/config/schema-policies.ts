@@ -75,6 +75,8 @@ export const cache = z.strictObject({
     .describe('How long past freshness a stale response is served while it is refreshed in the background. Default 0.'),
   stale_if_error: duration().prefault(0)
     .describe('How long past freshness a stale response is served when the app fails or the breaker is open. Default 0.'),
+  near_ttl: duration(60_000).prefault('1s')
+    .describe('store: redis only. How long a replica answers from its own copy of an entry it read from Redis, without a round trip; purges and invalidations reach every replica\'s copies through Redis pub/sub, and copies are not used while that subscription is down. 0 reads Redis on every hit. At most 1m. Default 1s.'),
 }).superRefine((c, ctx) => {
   if (c.max_entry_bytes !== undefined && c.max_entry_bytes > c.max_bytes) {
     ctx.addIssue({ code: 'custom', path: ['max_entry_bytes'], message: 'must not be larger than max_bytes' });

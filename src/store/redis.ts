@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.js';
+import { InvalidationBus } from '../cache/bus.js';
 import { StoreGuard, type StoreGuardOptions } from './guarded.js';
 
 export interface RedisConnectOptions {
@@ -43,6 +44,8 @@ export type GuardTuning = Pick<StoreGuardOptions, 'failureThreshold' | 'openMs' 
 export interface GuardedRedis {
   readonly client: Redis;
   readonly guard: StoreGuard<Redis>;
+  /** The cache invalidation channel under `prefix` (one subscriber connection each, made on first use). */
+  bus(prefix: string): InvalidationBus;
   close(): Promise<void>;
 }
 
@@ -73,11 +76,18 @@ export function createGuardedRedis(
     if (!closing) guard.trip('redis connection closed');
   });
   client.on('ready', () => guard.probeSoon());
+  const buses = new Map<string, InvalidationBus>();
   return {
     client,
     guard,
+    bus(prefix) {
+      let b = buses.get(prefix);
+      if (!b) buses.set(prefix, (b = new InvalidationBus(client, prefix)));
+      return b;
+    },
     async close() {
       closing = true;
+      for (const b of buses.values()) b.close();
       guard.close();
       try {
         if (client.status === 'ready') await client.quit();

@@ -2,7 +2,7 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { once } from 'node:events';
 import { SharedCacheStore } from '../../src/cache/shared-store.js';
 import { ResponseCache } from '../../src/cache/response-cache.js';
-import { primaryKey } from '../../src/cache/key.js';
+import { ALL_KEYS, pathPatternMatcher, primaryKey } from '../../src/cache/key.js';
 import { cacheStage } from '../../src/pipeline/stages/cache.js';
 import { createGuardedRedis, type GuardedRedis } from '../../src/store/redis.js';
 import { startRedisServer, type RedisServer } from '../store/redis-server.js';
@@ -40,7 +40,7 @@ describe('cache on Redis when Redis dies and returns', () => {
     expect(local?.kind === 'entry' && local.body.toString()).toBe('local');
     expect(r.guard.health()).toBe('degraded');
     // an eviction while Redis is down applies locally and is remembered
-    expect(await store.evict({ prefix: 'GET\n', test: () => true })).toBe(1);
+    expect(await store.evict(ALL_KEYS)).toBe(1);
 
     await server.restart();
     await once(r.client, 'ready');
@@ -61,7 +61,7 @@ describe('cache on Redis when Redis dies and returns', () => {
     // timed-out call: fallback, guard opens (threshold 1)
     expect(await store.get(k)).toBeUndefined();
     expect(r.guard.health()).toBe('degraded');
-    await store.evict({ prefix: 'GET\n', test: (key) => key.includes('/assessments/') });
+    await store.evict(pathPatternMatcher('/api/v1/assessments/**'));
     server.resume();
     for (let i = 0; i < 50 && r.guard.health() !== 'operational'; i++) {
       await new Promise((res) => setTimeout(res, 20));

@@ -96,7 +96,7 @@ describe('parsed policy', () => {
     });
     expect(p.caches.c).toEqual({
       ttl: 60_000, max_ttl: null, max_bytes: 4 * 1024 * 1024, max_entry_bytes: 512 * 1024,
-      vary: [], stale_while_revalidate: 0, stale_if_error: 0,
+      vary: [], stale_while_revalidate: 0, stale_if_error: 0, near_ttl: 1000,
     });
     expect(p.routes).toEqual([
       {

@@ -132,6 +132,15 @@ process.on('exit', stopAll);
 process.on('SIGINT', () => { stopAll(); process.exit(130); });
 process.on('SIGTERM', () => { stopAll(); process.exit(143); });
 
+/** Send every process in `pids` SIGSTOP (`pause`) or SIGCONT (`resume`); ones already gone are skipped. */
+export function signalAll(pids, sig) {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, sig === 'pause' ? 'SIGSTOP' : 'SIGCONT');
+    } catch { /* already gone */ }
+  }
+}
+
 const T0 = Date.now();
 /** A progress line on stderr, with the seconds since the bench started. */
 export const progress = (msg) => process.stderr.write(`[${((Date.now() - T0) / 1000).toFixed(1).padStart(5)} s] ${msg}\n`);

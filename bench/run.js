@@ -14,7 +14,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { request } from 'undici';
-import { measure, onStop, planCores, progress, stopAll } from './lib.js';
+import { measure, signalAll, onStop, planCores, progress, stopAll } from './lib.js';
 import { appCount, cleanRedis, createAssessment, holdBreakerOpen, redisPid, redisUp, requireBuild, root, startApp, startBare, startSonoGuard, stopGracefully } from './procs.js';
 import { findNginx, startNginx } from './nginx.js';
 import { PROXIES, ROWS, SANITY } from './scenarios.js';
@@ -77,7 +77,7 @@ async function main() {
   const nginx = flag('--no-nginx') ? null : findNginx();
   if (nginx) {
     const n = await startNginx({ bin: nginx.bin, appPort: app.port, dir, core: cores.proxy });
-    procs.nginx = { pid: n.pid, ports: n.ports, stop: n.stop };
+    procs.nginx = { pid: n.pid, masterPid: n.masterPid, ports: n.ports, stop: n.stop };
     progress(`NGINX ${nginx.version}: one worker (pid ${n.pid}), config bench/nginx/nginx.conf`);
   } else {
     progress(flag('--no-nginx') ? 'NGINX rows skipped (--no-nginx)' : 'NGINX is not installed (apt-get install -y nginx): its rows are skipped');
@@ -102,6 +102,9 @@ async function main() {
     const alsoPid = PROXIES[r.proc]?.store === 'redis' ? rpid : null;
     rows.push({ ...r, target, url: base + target, pid: procs[r.proc].pid, alsoPid });
   }
+  // Every process under test but the app, NGINX's master included.
+  const underTest = Object.entries(procs).filter(([k]) => k !== 'app').flatMap(([, p]) => [p.pid, ...(p.masterPid ? [p.masterPid] : [])]);
+  onStop(() => signalAll(underTest, 'resume'));
   const run = async (row, duration) => {
     const before = await appCount(app.url, row.target);
     const m = await measure({ url: row.url, pid: row.pid, duration, connections: S.connections, alsoPid: row.alsoPid });
@@ -129,8 +132,21 @@ async function main() {
   let fixed = null;
   if (!flag('--no-fixed') && rows.some((r) => r.id === 'direct') && rows.some((r) => r.id === 'default')) {
     const ids = quick ? ['direct', 'default'] : ['direct', 'bare', 'nginx', 'default'];
-    fixed = await fixedRate(rows.filter((r) => ids.includes(r.id)).sort((a, b) => ids.indexOf(a.id) - ids.indexOf(b.id)),
-      { rounds: S.fixedRounds, duration: S.fixedDuration, warmup: S.fixedWarmup, withAutocannon: !quick });
+    const targets = rows.filter((r) => ids.includes(r.id)).sort((a, b) => ids.indexOf(a.id) - ids.indexOf(b.id));
+    // The proxies this run does not measure are paused (SIGSTOP) meanwhile, so
+    // their timers and V8's idle-time collections of heaps grown in the
+    // throughput rounds stay off the proxy core (with seven of them idle
+    // beside it, the paced p99 of every row doubled). The rows it measures are
+    // never paused: a paused proxy finds its keep-alive connections to the
+    // app closed when it resumes.
+    const measured = new Set(targets.map((t) => t.pid));
+    const idle = underTest.filter((pid) => !measured.has(pid));
+    signalAll(idle, 'pause');
+    try {
+      fixed = await fixedRate(targets, { rounds: S.fixedRounds, duration: S.fixedDuration, warmup: S.fixedWarmup, withAutocannon: !quick });
+    } finally {
+      signalAll(idle, 'resume');
+    }
   }
   const memory = flag('--no-memory') ? null : await memoryBench({ quick, core: cores.proxy, appPort: app.port, dir });
   let micro = null;

@@ -33,9 +33,14 @@ describe('upstream failures become problem+json', () => {
     app = track(await startApp({ port: 0 }));
     gw = track(await startTestProxy(app.url, 'routes:\n  - match: { path: /api/** }\n    timeout: 300ms\n'));
     await app.faults.set({ mode: 'hang' });
+    const t0 = performance.now();
     const r = await request(`${gw.url}/api/v1/candidates`);
+    const ms = performance.now() - t0;
     expect(r.statusCode).toBe(504);
     expect(((await r.body.json()) as { code: string }).code).toBe('upstream_timeout');
+    // On time, not on undici's 1 s timer wheel (which answered after 0.5–1.5 s).
+    expect(ms).toBeGreaterThanOrEqual(290);
+    expect(ms).toBeLessThan(700);
   });
 
   it('an upstream that resets the connection → 502', async () => {

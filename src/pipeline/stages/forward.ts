@@ -1,5 +1,5 @@
 import { Pool, errors } from 'undici';
-import type { Exchange } from '../exchange.js';
+import { Cancel, type Exchange } from '../exchange.js';
 import type { Handler, Reply } from '../types.js';
 import { problem } from '../problem.js';
 import { upstreamRequestHeaders, stripResponseHopByHop } from '../../forward/headers.js';
@@ -28,13 +28,37 @@ export function createUpstreamPool(u: UpstreamDef): Pool {
  * becomes a problem reply with `x.upstreamFailure` set, so the breaker and the
  * cache see an outcome value, never an exception.
  */
+/**
+ * undici arms its headers and body timeouts on a timer wheel that ticks about
+ * every half second, so they fire up to a second late (a 300 ms route timeout
+ * answered after ~970 ms). Below this, the route timeout gets a native timer
+ * of its own; above it, the wheel's error is a small share of the wait.
+ */
+const PRECISE_BELOW_MS = 10_000;
+
 export function forward(pool: Pool, headersTimeout: number, bodyTimeout: number, basePath: string): Handler {
+  const precise = headersTimeout < PRECISE_BELOW_MS;
   return async function forwardToUpstream(x: Exchange): Promise<Reply> {
     const req = x.req;
     const h = req.headers;
     const headers = upstreamRequestHeaders(h, x);
     if (x.upstreamHeaders !== null) Object.assign(headers, x.upstreamHeaders);
     const hasBody = h['content-length'] !== undefined ? h['content-length'] !== '0' : h['transfer-encoding'] !== undefined;
+    let signal = x.abort;
+    let timer: NodeJS.Timeout | null = null;
+    let timedOut = false;
+    if (precise) {
+      // This call's own cancel: the timeout ends it without abandoning the
+      // exchange (a retry or stale-if-error may still answer); the client
+      // leaving, for as long as the body streams, still ends it.
+      const call = new Cancel();
+      x.abort.on('abort', () => call.abort());
+      timer = setTimeout(() => {
+        timedOut = true;
+        call.abort();
+      }, headersTimeout);
+      signal = call;
+    }
     const t0 = performance.now();
     try {
       const r = await pool.request({
@@ -42,7 +66,7 @@ export function forward(pool: Pool, headersTimeout: number, bodyTimeout: number,
         method: x.method,
         headers,
         body: hasBody ? (x.upstreamBody ?? req) : null,
-        signal: x.abort,
+        signal,
         headersTimeout,
         bodyTimeout,
       });
@@ -50,7 +74,9 @@ export function forward(pool: Pool, headersTimeout: number, bodyTimeout: number,
       return { status: r.statusCode, headers: stripResponseHopByHop(r.headers), body: r.body };
     } catch (err) {
       x.upstreamMs = performance.now() - t0;
-      return upstreamError(x, err);
+      return upstreamError(x, timedOut ? new errors.HeadersTimeoutError() : err);
+    } finally {
+      if (timer !== null) clearTimeout(timer);
     }
   };
 }

@@ -1,7 +1,7 @@
 // The processes a bench run starts: the assessment app, the bare forwarder
 // and sono-guard instances, each from the built `dist/` and on a chosen core.
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +37,13 @@ export async function startBare(appUrl, core) {
   return { url: `http://127.0.0.1:${port}`, pid: c.pid };
 }
 
+/** The node flags deploy/Dockerfile's ENTRYPOINT gives sono-guard (read from it, so the two cannot drift). */
+export const IMAGE_NODE_FLAGS = (() => {
+  const m = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(readFileSync(path.join(root, 'deploy/Dockerfile'), 'utf8'));
+  const argv = m ? JSON.parse(m[1]) : [];
+  return argv.slice(1).filter((a) => a.startsWith('--'));
+})();
+
 /** Store section for a Redis-backed instance: the shared Redis, under a prefix no one else uses. */
 export const redisPrefix = `sono-guard-bench:${process.pid}-${Date.now().toString(36)}:`;
 export const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -68,7 +75,8 @@ upstream: { url: http://127.0.0.1:${appPort} }
 ${storeYaml}
 logging: { level: ${logLevel} }
 ${body}`);
-  const c = startChild(node, [...nodeArgs, path.join(root, 'bin/sono-guard.js'), '--config', file], { core, env });
+  // Started as the image starts it (deploy/Dockerfile's ENTRYPOINT flags).
+  const c = startChild(node, [...IMAGE_NODE_FLAGS, ...nodeArgs, path.join(root, 'bin/sono-guard.js'), '--config', file], { core, env });
   guards.push(c);
   await waitForPort(port);
   await waitForPort(admin);

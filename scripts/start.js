@@ -29,7 +29,8 @@ const app = spawn(process.execPath, [path.join(root, 'dist/app/main.js')], {
 children.push(app);
 
 await waitForPort(Number(appPort));
-const proxy = spawn(process.execPath, [path.join(root, 'bin/sono-guard.js'), '--config', config], {
+// As the image runs it (deploy/Dockerfile): GC on the event loop's own thread.
+const proxy = spawn(process.execPath, ['--single-threaded-gc', path.join(root, 'bin/sono-guard.js'), '--config', config], {
   cwd: root,
   stdio: ['ignore', 'inherit', 'inherit'],
 });

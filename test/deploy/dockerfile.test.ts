@@ -68,7 +68,7 @@ describe('deploy/Dockerfile', () => {
   });
 
   it('starts bin/sono-guard.js with node, and checks health with node (no curl in slim images)', () => {
-    expect(JSON.parse(one('ENTRYPOINT'))).toEqual(['node', 'bin/sono-guard.js']);
+    expect(JSON.parse(one('ENTRYPOINT'))).toEqual(['node', '--single-threaded-gc', 'bin/sono-guard.js']);
     expect(JSON.parse(readRepoFile('package.json')).bin['sono-guard']).toBe('bin/sono-guard.js');
     expect(healthcheck[0]).toBe('node');
     expect(healthcheck.join(' ')).toContain('/api/v1/status/liveness');
@@ -108,7 +108,8 @@ describe('the image entrypoint, run from a copy of what the image holds', () => 
       `upstream: { url: "http://127.0.0.1:${deadPort}", health: { path: /health, interval: 1s, timeout: 250ms } }`,
       '',
     ].join('\n'));
-    const child = spawn(process.execPath, ['bin/sono-guard.js'], {
+    // exactly the image's entrypoint, V8 flags included
+    const child = spawn(process.execPath, (JSON.parse(one('ENTRYPOINT')) as string[]).slice(1), {
       cwd: dir, env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', SONO_GUARD_CONFIG: policy }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

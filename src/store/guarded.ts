@@ -197,7 +197,13 @@ export class StoreGuard<C> extends EventEmitter {
     if (this.probeTimer) clearTimeout(this.probeTimer);
     this.probeTimer = setTimeout(() => {
       this.probeTimer = null;
-      if (this.state === 'open' && this.now() >= this.openUntil) void this.run(probe, noop);
+      if (this.state !== 'open') return;
+      // Timers run on the monotonic clock, `openUntil` is wall-clock time:
+      // the timer can fire a millisecond "early". Skipping the probe then
+      // would leave the store degraded until some request came by.
+      const wait = this.openUntil - this.now();
+      if (wait > 0) this.scheduleProbe(wait);
+      else void this.run(probe, noop);
     }, delayMs);
     this.probeTimer.unref();
   }

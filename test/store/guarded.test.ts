@@ -169,4 +169,19 @@ describe('StoreGuard with a fake client', () => {
     expect(calls).toBe(1);
     expect(g.health()).toBe('operational');
   });
+
+  it('probes in the background even when its timer fires before the wall clock says the pause is over', async () => {
+    // Timers run on the monotonic clock; `now` is the wall clock, here behind it.
+    let clock = 0;
+    const g = new StoreGuard({}, { failureThreshold: 1, openMs: 100, now: () => clock, probe: async () => 'PONG' });
+    await g.run(() => Promise.reject(new Error('down')), () => 0);
+    expect(g.health()).toBe('degraded');
+    await new Promise((r) => setTimeout(r, 150)); // the probe timer has fired: for `now`, the pause is not over
+    expect(g.health()).toBe('degraded');
+    clock = 100;
+    const deadline = Date.now() + 2000;
+    while (g.health() !== 'operational' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(g.health()).toBe('operational'); // probed without any request coming by
+    g.close();
+  });
 });

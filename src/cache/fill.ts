@@ -13,6 +13,7 @@ import { formatHttpDate } from './http-date.js';
 import { analyzeResponse, keepMs, type EntryMeta } from './policy.js';
 import type { Filled, Lookup, ResponseCache } from './response-cache.js';
 import { collectBody } from './tee.js';
+import { discardBody } from '../forward/body.js';
 import type { CacheEntry, StoredHeaders } from './types.js';
 
 export type Outcome =
@@ -175,19 +176,12 @@ function forkExchange(x: Exchange): Exchange {
 /**
  * Discard a body nobody will read (a 304, an error replaced by a stale copy).
  * Short bodies are drained so the upstream connection stays reusable; long or
- * unknown ones are destroyed. An error listener comes first: undici's body
- * emits an AbortError when destroyed before its end, which would otherwise
- * be an uncaught exception.
+ * unknown ones are destroyed.
  */
 export function dropBody(reply: Reply): void {
-  const b = reply.body;
-  if (b === null || Buffer.isBuffer(b)) return;
-  b.on('error', noop);
   const len = Number(first(reply.headers, 'content-length'));
-  if (reply.status === 304 || reply.status === 204 || (Number.isFinite(len) && len <= DRAIN_LIMIT)) b.resume();
-  else b.destroy();
+  discardBody(reply.body, reply.status === 304 || reply.status === 204 || (Number.isFinite(len) && len <= DRAIN_LIMIT));
 }
 
 const DRAIN_LIMIT = 64 * 1024;
 
-function noop(): void {}

@@ -1,5 +1,6 @@
 import { Transform, pipeline, type Readable, type TransformCallback } from 'node:stream';
 import { joinChunks } from './codec.js';
+import { asStream, type UpstreamBody } from '../forward/body.js';
 
 /**
  * Passes an upstream body through to the client while keeping a copy, so the
@@ -47,14 +48,16 @@ class TeeStream extends Transform {
 }
 
 /** The stream to hand the client in place of `src`. An upstream error destroys it (the client sees the truncation). */
-export function teeBody(src: Readable, cap: number, done: (body: Buffer | null) => void): Readable {
+export function teeBody(body: Readable | UpstreamBody, cap: number, done: (body: Buffer | null) => void): Readable {
+  const src = asStream(body);
   const tee = new TeeStream(cap, done);
   pipeline(src, tee, noop);
   return tee;
 }
 
 /** Read a body nobody else consumes (background refresh, 304 to the client); null when over `cap` or failed. */
-export function collectBody(src: Readable, cap: number): Promise<Buffer | null> {
+export function collectBody(body: Readable | UpstreamBody, cap: number): Promise<Buffer | null> {
+  const src = asStream(body);
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { util } from 'undici';
 
 /**
  * Hop-by-hop and proxy-owned request headers (RFC 9110 §7.6.1), never passed
@@ -46,24 +47,36 @@ export function upstreamRequestHeaders(h: IncomingHttpHeaders, f: ForwardedFacts
 }
 
 /**
- * The upstream response's end-to-end fields: a fresh object without the
- * hop-by-hop ones (and any the upstream named in Connection). Copying
- * measured about 1 µs cheaper than deleting from undici's object, which
- * also leaves that object in V8's slow dictionary mode for writeHead.
+ * The upstream response's end-to-end fields from undici's raw name/value
+ * list: hop-by-hop ones (and any the upstream named in Connection) left out,
+ * a repeated field as an array, as undici's own parser does it. Built once
+ * into a fresh object (deleting from a parsed one leaves it in V8's slow
+ * dictionary mode for writeHead).
  */
-export function stripResponseHopByHop(h: OutgoingHttpHeaders): OutgoingHttpHeaders {
-  const conn = h.connection;
-  const listed = conn !== undefined && conn !== 'keep-alive' && conn !== 'close' ? connectionTokens(String(conn)) : null;
+export function responseHeaders(raw: readonly Buffer[]): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
-  for (const k in h) {
-    if (DROP_RESPONSE.has(k) || (listed !== null && listed.has(k))) continue;
-    out[k] = h[k];
+  let listed: Set<string> | null = null;
+  for (let i = 0; i < raw.length; i += 2) {
+    const k = util.headerNameToString(raw[i]!);
+    const v = raw[i + 1]!.toString('latin1');
+    if (k === 'connection' && v !== 'keep-alive' && v !== 'close') {
+      listed = connectionTokens(v, listed);
+      continue;
+    }
+    if (DROP_RESPONSE.has(k)) continue;
+    const prev = out[k];
+    if (prev === undefined) {
+      if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, configurable: true, writable: true });
+      else out[k] = v;
+    } else if (Array.isArray(prev)) prev.push(v);
+    else out[k] = [String(prev), v];
   }
+  if (listed !== null) for (const k of listed) delete out[k];
   return out;
 }
 
-function connectionTokens(v: string | string[]): Set<string> {
-  const s = new Set<string>();
+function connectionTokens(v: string | string[], into: Set<string> | null = null): Set<string> {
+  const s = into ?? new Set<string>();
   for (const part of Array.isArray(v) ? v : [v]) {
     for (const t of part.split(',')) {
       const n = t.trim().toLowerCase();

@@ -1,15 +1,17 @@
 import type { IncomingMessage, ServerResponse, OutgoingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
+import type { UpstreamBody } from '../forward/body.js';
 
 /**
  * What a stage hands back: a status, end-to-end headers and a body.
  * `body` is a Buffer for answers the proxy builds itself (errors, cache hits),
- * a Readable for a streamed upstream response, or null for no body.
+ * an UpstreamBody for the app's response as it arrives, a Readable for any
+ * other stream (a cache fill's tee), or null for no body.
  */
 export interface Reply {
   status: number;
   headers: OutgoingHttpHeaders;
-  body: Buffer | Readable | null;
+  body: Buffer | UpstreamBody | Readable | null;
 }
 
 /** Facts stages record about one request; the log line and metrics read them at the end. */

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Exchange } from '../../src/pipeline/exchange.js';
 import type { Reply } from '../../src/pipeline/types.js';
 import type { CacheDef, CacheEntry } from '../../src/cache/types.js';
+import { asStream } from '../../src/forward/body.js';
 import { formatHttpDate } from '../../src/cache/http-date.js';
 
 export const T0 = Date.UTC(2026, 0, 22, 10, 30, 0);
@@ -43,7 +44,7 @@ export async function text(r: Reply): Promise<string> {
   if (r.body === null) return '';
   if (Buffer.isBuffer(r.body)) return r.body.toString();
   const parts: Buffer[] = [];
-  for await (const c of r.body) parts.push(Buffer.from(c as Buffer));
+  for await (const c of asStream(r.body)) parts.push(Buffer.from(c as Buffer));
   return Buffer.concat(parts).toString();
 }
 

@@ -2,6 +2,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import type { Exchange } from '../exchange.js';
 import type { Reply, Stage } from '../types.js';
 import { problem } from '../problem.js';
+import { discardBody } from '../../forward/body.js';
 
 /**
  * `server.max_body_bytes`, right in front of forward (one stage per policy,
@@ -55,11 +56,7 @@ function tooLarge(x: Exchange, maxBytes: number): Reply {
 }
 
 function discard(reply: Reply): void {
-  const b = reply.body;
-  if (b !== null && !Buffer.isBuffer(b)) {
-    b.on('error', noop);
-    b.destroy();
-  }
+  discardBody(reply.body);
 }
 
 /** Passes chunks through until `max` bytes; the crossing chunk aborts the exchange instead. */

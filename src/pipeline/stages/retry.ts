@@ -1,9 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { Readable } from 'node:stream';
 import type { CircuitBreaker } from '../../breaker/circuit-breaker.js';
 import type { RetryBudget } from '../../breaker/retry-budget.js';
 import type { Exchange } from '../exchange.js';
 import { problem } from '../problem.js';
+import { discardBody } from '../../forward/body.js';
 import type { Reply, Stage } from '../types.js';
 
 /** A route's `retry:` as parsed from the policy file (`budget` a fraction, e.g. 0.2). */
@@ -105,10 +105,6 @@ function hasBody(x: Exchange): boolean {
  * anything else is destroyed (which closes that connection).
  */
 function discard(reply: Reply): void {
-  const body = reply.body;
-  if (!(body instanceof Readable) || body.readableEnded) return;
-  body.on('error', () => {});
   const len = Number(reply.headers['content-length']);
-  if (Number.isFinite(len) && len <= DRAIN_LIMIT) body.resume();
-  else body.destroy();
+  discardBody(reply.body, Number.isFinite(len) && len <= DRAIN_LIMIT);
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { Exchange } from '../pipeline/exchange.js';
 import { problem } from '../pipeline/problem.js';
+import { stampTiming } from '../pipeline/stages/timing.js';
 import type { Reply } from '../pipeline/types.js';
 import { normalizeTarget, type Target } from '../routing/normalize.js';
 import { logRequest } from '../observability/request-log.js';
@@ -107,9 +108,8 @@ export function parseTarget(url: string, x: Exchange): Target | null {
 function internalError(x: Exchange, err: unknown, log: Logger): Reply {
   log.error({ request_id: x.id, err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, 'Unexpected error while handling a request');
   const reply = problem(x, 'internal_error', 'The proxy failed to handle this request');
+  stampTiming(x, reply);
   reply.headers['x-request-id'] = x.id;
-  reply.headers['x-process-time'] = (x.elapsedMs() / 1000).toFixed(4);
-  reply.headers['server-timing'] = `proxy;dur=${x.elapsedMs().toFixed(3)}, upstream;dur=0.000`;
   return reply;
 }
 

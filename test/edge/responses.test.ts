@@ -12,6 +12,7 @@ import { Metrics } from '../../src/observability/metrics.js';
 import { RouteMetrics } from '../../src/runtime/route-metrics.js';
 import { createLogger } from '../../src/observability/log.js';
 import type { CompiledRoute } from '../../src/runtime/compile.js';
+import type { Handler } from '../../src/pipeline/types.js';
 
 let app: AppHandle;
 let gw: TestProxy;
@@ -106,7 +107,11 @@ describe('WebSocket upgrade refusals', () => {
 });
 
 describe('an unexpected failure inside the proxy', () => {
-  it('is a 500 problem+json with the request id and no stack, message or file path', async () => {
+  const failures: Array<[string, Handler]> = [
+    ['a stage that rejects', async () => { throw new Error('secret detail at /work/main/src/internal.ts:42'); }],
+    ['a stage that throws synchronously', () => { throw new Error('secret detail at /work/main/src/internal.ts:42'); }],
+  ];
+  it.each(failures)('%s: a 500 problem+json with the request id and no stack, message or file path', async (_kind, terminal) => {
     const lines: string[] = [];
     const log = createLogger('info', new Writable({ write: (c: Buffer, _e, cb) => { lines.push(c.toString()); cb(); } }));
     const metrics = new Metrics();
@@ -114,9 +119,7 @@ describe('an unexpected failure inside the proxy', () => {
       label: '/boom',
       methods: null,
       matches: () => true,
-      handler: assemble(NO_STAGES, async () => {
-        throw new Error('secret detail at /work/main/src/internal.ts:42');
-      }),
+      handler: assemble(NO_STAGES, terminal),
       metrics: new RouteMetrics(metrics, '/boom'),
       admit: async () => ({ status: 101, headers: {}, body: null }),
     };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Stage } from '../types.js';
+import type { Exchange } from '../exchange.js';
 
 const VALID_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const VALID_TRACEPARENT = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
@@ -11,7 +11,7 @@ const VALID_TRACEPARENT = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a
  * through when valid, else created; a created trace id reuses the request's
  * UUID so logs and traces line up.
  */
-export const requestId: Stage = (next) => async (x) => {
+export function assignRequestId(x: Exchange): void {
   const h = x.req.headers;
   const incoming = h['x-request-id'];
   const uuid = randomUUID();
@@ -21,10 +21,7 @@ export const requestId: Stage = (next) => async (x) => {
     typeof tp === 'string' && VALID_TRACEPARENT.test(tp)
       ? tp
       : `00-${hex32(uuid)}-${hex16(randomUUID())}-01`;
-  const reply = await next(x);
-  reply.headers['x-request-id'] = x.id;
-  return reply;
-};
+}
 
 /** The 32 hex digits of a UUID (slices: measurably cheaper than a regex replace per request). */
 const hex32 = (u: string) => u.slice(0, 8) + u.slice(9, 13) + u.slice(14, 18) + u.slice(19, 23) + u.slice(24);

@@ -108,6 +108,15 @@ async function run(args: string[]): Promise<number> {
     for (const e of r.errors) console.error(e);
     return 1;
   }
+  // SIGHUP's default action ends the process: take it before starting. One
+  // that comes while the proxy starts (the file may have changed after it
+  // was read) reloads as soon as it is up.
+  let started: Proxy | null = null;
+  let hupWhileStarting = false;
+  process.on('SIGHUP', () => {
+    if (started) void started.reload('SIGHUP');
+    else hupWhileStarting = true;
+  });
   let proxy: Proxy;
   try {
     proxy = await startProxy({ file: c.file, policy: r.policy });
@@ -115,8 +124,9 @@ async function run(args: string[]): Promise<number> {
     console.error(`sono-guard: cannot start: ${(err as Error).message}`);
     return 2;
   }
+  started = proxy;
+  if (hupWhileStarting) void proxy.reload('SIGHUP');
   return new Promise<number>((resolve) => {
-    process.on('SIGHUP', () => void proxy.reload('SIGHUP'));
     let signals = 0;
     const stop = (signal: string) => {
       if (++signals > 1) {

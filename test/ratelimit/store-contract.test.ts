@@ -126,4 +126,46 @@ describe('redis store specifics', () => {
     const d = (await s.hit([l], ['k'], 0))[0]!;
     expect(d).toMatchObject({ unavailable: false, allowed: true, remaining: 3 });
   });
+
+  it('checks the requests of one event-loop turn in one script call, in arrival order, keys and policies apart', async () => {
+    const s = new RedisRateLimitStore({ guard: redis.guard, prefix: `${PREFIX}batch:${randomUUID()}:`, onError: 'deny' });
+    const a = limiter('per-ip', ['3/1h']);
+    const b = limiter('per-key', ['2/1h']);
+    const guard = redis.guard as unknown as { run: (...args: unknown[]) => Promise<unknown> };
+    const original = guard.run;
+    let calls = 0;
+    guard.run = function (this: unknown, ...args: unknown[]) {
+      calls++;
+      return original.apply(this, args);
+    };
+    try {
+      // Ten requests in one turn, interleaving two keys and a route with both policies.
+      const plan: Array<[RateLimiter[], string]> = [
+        [[a], 'x'], [[a], 'y'], [[a], 'x'], [[a, b], 'x'], [[a], 'x'],
+        [[a], 'y'], [[b], 'x'], [[a], 'y'], [[a], 'y'], [[b], 'x'],
+      ];
+      const ds = await Promise.all(plan.map(([ls, k]) => s.hit(ls, ls.map(() => k), Date.now())));
+      expect(calls).toBe(1);
+      expect(ds.map((d) => d.map((e) => e.allowed))).toEqual([
+        [true], [true], [true],
+        [true, true], // a:x third, b:x first
+        [false], // a:x over its 3
+        [true], [true], // a:y second, b:x second
+        [true], [false], // a:y third, fourth rejected
+        [false], // b:x over its 2
+      ]);
+      expect(ds[4]![0]).toMatchObject({ remaining: 0, unavailable: false });
+    } finally {
+      guard.run = original;
+    }
+  });
+
+  it('a full batch (64) is sent at once; the rest follow in the next call', async () => {
+    const s = new RedisRateLimitStore({ guard: redis.guard, prefix: `${PREFIX}batch:${randomUUID()}:`, onError: 'deny' });
+    const l = limiter('per-ip', ['100/1h']);
+    const ds = await Promise.all(Array.from({ length: 150 }, () => s.hit([l], ['k'], Date.now())));
+    expect(ds.filter((d) => d[0]!.allowed).length).toBe(100);
+    expect(ds.slice(0, 100).every((d) => d[0]!.allowed)).toBe(true);
+    expect(ds.every((d) => !d[0]!.unavailable)).toBe(true);
+  });
 });

@@ -1,6 +1,7 @@
 import { ServerResponse, STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { createProxyServer } from 'http-proxy-3';
+import { createRequire } from 'node:module';
+import type { ProxyServer } from 'http-proxy-3';
 import type { Logger } from 'pino';
 import { Exchange } from '../pipeline/exchange.js';
 import type { Reply } from '../pipeline/types.js';
@@ -21,13 +22,20 @@ import { answerAndClose, rawProblem } from './client-errors.js';
  * an `Upgrade` header is never a way around the route's policies.
  */
 export function upgradeHandler(getLive: () => Live, getUpstream: () => string, log: Logger, open: Set<Duplex>, proto: 'http' | 'https') {
-  const ws = createProxyServer({ ws: true, xfwd: true });
-  ws.on('error', (err, req, socket) => {
-    log.warn({ path: req?.url, error: (err as Error).message }, 'WebSocket pass-through failed');
-    const s = socket as Duplex | undefined;
-    const id = req?.headers['x-request-id'];
-    if (s && !s.destroyed) answerAndClose(s, rawProblem(typeof id === 'string' ? id : '-', 'upstream_unavailable', 'The upstream refused the WebSocket connection'));
-  });
+  // Made at the first upgrade: http-proxy-3 costs ~10 MiB of RSS loaded, and most deployments never see one.
+  let proxy: ProxyServer | null = null;
+  const wsProxy = (): ProxyServer => {
+    if (proxy !== null) return proxy;
+    const { createProxyServer } = require('http-proxy-3') as typeof import('http-proxy-3');
+    const ws = createProxyServer({ ws: true, xfwd: true });
+    ws.on('error', (err, req, socket) => {
+      log.warn({ path: req?.url, error: (err as Error).message }, 'WebSocket pass-through failed');
+      const s = socket as Duplex | undefined;
+      const id = req?.headers['x-request-id'];
+      if (s && !s.destroyed) answerAndClose(s, rawProblem(typeof id === 'string' ? id : '-', 'upstream_unavailable', 'The upstream refused the WebSocket connection'));
+    });
+    return (proxy = ws);
+  };
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
     // Upgraded sockets leave the HTTP server's bookkeeping: track them so shutdown can end them.
@@ -55,7 +63,7 @@ export function upgradeHandler(getLive: () => Live, getUpstream: () => string, l
         logRequest(log, x, reply.status, ms, live.slowMs);
         if (reply.status !== 101) return answerAndClose(socket, serialise(reply));
         req.url = target.path + target.query;
-        ws.ws(req, socket, head, { target: getUpstream() });
+        wsProxy().ws(req, socket, head, { target: getUpstream() });
       },
       () => answerAndClose(socket, rawProblem(x.id || '-', 'internal_error', 'The proxy failed to handle this upgrade')),
     );
@@ -77,3 +85,5 @@ function serialise(reply: Reply): Buffer {
   const body = Buffer.isBuffer(reply.body) ? reply.body : Buffer.alloc(0);
   return Buffer.concat([Buffer.from(head + '\r\n', 'latin1'), body]);
 }
+
+const require = createRequire(import.meta.url);

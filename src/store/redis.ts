@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.js';
 import { InvalidationBus } from '../cache/bus.js';
@@ -24,7 +25,7 @@ export interface RedisConnectOptions {
  *    (ioredis 6 would otherwise insist on RESP3's HELLO).
  */
 export function createRedisClient(o: RedisConnectOptions): Redis {
-  const client = new Redis(o.url, {
+  const client = new (ioredis())(o.url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     commandTimeout: Math.max(50, o.timeout),
@@ -100,3 +101,13 @@ export function createGuardedRedis(
 }
 
 function noop(): void {}
+
+const require = createRequire(import.meta.url);
+let RedisClass: typeof Redis | null = null;
+/**
+ * ioredis, loaded on first use: loading it costs a process ~20 MiB of RSS,
+ * which a proxy on the memory store (the default) would carry for nothing.
+ */
+function ioredis(): typeof Redis {
+  return (RedisClass ??= (require('ioredis') as typeof import('ioredis')).Redis);
+}

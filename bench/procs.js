@@ -1,11 +1,12 @@
 // The processes a bench run starts: the assessment app, the bare forwarder
 // and sono-guard instances, each from the built `dist/` and on a chosen core.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, http, startChild, waitForPort } from './lib.js';
+import { IMAGE_NODE_FLAGS } from '../scripts/image-flags.js';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const node = process.execPath;
@@ -38,11 +39,7 @@ export async function startBare(appUrl, core) {
 }
 
 /** The node flags deploy/Dockerfile's ENTRYPOINT gives sono-guard (read from it, so the two cannot drift). */
-export const IMAGE_NODE_FLAGS = (() => {
-  const m = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(readFileSync(path.join(root, 'deploy/Dockerfile'), 'utf8'));
-  const argv = m ? JSON.parse(m[1]) : [];
-  return argv.slice(1).filter((a) => a.startsWith('--'));
-})();
+export { IMAGE_NODE_FLAGS };
 
 /** Store section for a Redis-backed instance: the shared Redis, under a prefix no one else uses. */
 export const redisPrefix = `sono-guard-bench:${process.pid}-${Date.now().toString(36)}:`;

@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { IMAGE_NODE_FLAGS } from './image-flags.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const config = process.env.SONO_GUARD_CONFIG || 'policies/default.yaml';
@@ -29,8 +30,8 @@ const app = spawn(process.execPath, [path.join(root, 'dist/app/main.js')], {
 children.push(app);
 
 await waitForPort(Number(appPort));
-// As the image runs it (deploy/Dockerfile): GC on the event loop's own thread.
-const proxy = spawn(process.execPath, ['--single-threaded-gc', path.join(root, 'bin/sono-guard.js'), '--config', config], {
+// As the image runs it: deploy/Dockerfile's node flags (GC settings).
+const proxy = spawn(process.execPath, [...IMAGE_NODE_FLAGS, path.join(root, 'bin/sono-guard.js'), '--config', config], {
   cwd: root,
   stdio: ['ignore', 'inherit', 'inherit'],
 });

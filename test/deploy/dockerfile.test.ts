@@ -68,7 +68,7 @@ describe('deploy/Dockerfile', () => {
   });
 
   it('starts bin/sono-guard.js with node, and checks health with node (no curl in slim images)', () => {
-    expect(JSON.parse(one('ENTRYPOINT'))).toEqual(['node', '--single-threaded-gc', '--heap-growing-percent=50', 'bin/sono-guard.js']);
+    expect(JSON.parse(one('ENTRYPOINT'))).toEqual(['node', '--single-threaded-gc', '--heap-growing-percent=100', 'bin/sono-guard.js']);
     expect(JSON.parse(readRepoFile('package.json')).bin['sono-guard']).toBe('bin/sono-guard.js');
     expect(healthcheck[0]).toBe('node');
     expect(healthcheck.join(' ')).toContain('/api/v1/status/liveness');

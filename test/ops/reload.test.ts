@@ -115,20 +115,24 @@ describe('reload', () => {
   it('SIGHUP reloads the running command', async () => {
     app = track(await startApp({ port: 0 }));
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'sono-guard-hup-')), 'hup.yaml');
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    const text = (server: string) => `version: 1\nserver: { listen: 127.0.0.1:${port}, admin: 127.0.0.1:0${server} }\nupstream: { url: ${app!.url} }\n`;
+    // Port 0: a random fixed port could be an ephemeral port another test's connection holds.
+    const text = (server: string) => `version: 1\nserver: { listen: 127.0.0.1:0, admin: 127.0.0.1:0${server} }\nupstream: { url: ${app!.url} }\n`;
     writeFileSync(file, text(''));
     const root = path.resolve(import.meta.dirname, '../..');
     const c = spawn(process.execPath, [path.join(root, 'bin/sono-guard.js'), '--config', file], { cwd: root });
     let out = '';
+    let err = '';
     c.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    c.stderr.on('data', (b: Buffer) => (err += b.toString()));
     try {
-      await until(() => out.includes('listening'));
+      await until(() => out.includes('listening') || c.exitCode !== null);
+      expect(err).toBe('');
+      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)![1]!;
       // Rewrite in place; the watcher would also see it, so look for the SIGHUP line specifically.
       writeFileSync(file, text(', allowed_hosts: [only.example]'));
       c.kill('SIGHUP');
       await until(() => out.includes('Configuration reloaded (SIGHUP)'));
-      const r = await request(`http://127.0.0.1:${port}/api/v1/candidates`);
+      const r = await request(`${url}/api/v1/candidates`);
       expect(r.statusCode).toBe(421);
       await r.body.dump();
     } finally {

@@ -34,12 +34,45 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly limited = new Counter({
-    name: 'http_requests_limited_total',
-    help: 'Requests a rate-limit policy rejected (or, in shadow mode, would have rejected)',
-    labelNames: ['policy', 'route'] as const,
-    registers: [this.registry],
-  });
+  private readonly limitedCounts = new Map<string, { policy: string; route: string; n: number; reported: number }>();
+
+  /** Fed from `limitedCount` at scrape time. */
+  readonly limited: Counter<'policy' | 'route'> = (() => {
+    const self = this;
+    return new Counter({
+      name: 'http_requests_limited_total',
+      help: 'Requests a rate-limit policy rejected (or, in shadow mode, would have rejected)',
+      labelNames: ['policy', 'route'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const c of self.limitedCounts.values()) {
+          if (c.n > c.reported) {
+            this.labels(c.policy, c.route).inc(c.n - c.reported);
+            c.reported = c.n;
+          }
+        }
+      },
+    });
+  })();
+
+  /**
+   * The rejection count of one (policy, route): the stage adds to `n`, and
+   * `http_requests_limited_total` reads it at scrape time. A labelled
+   * prom-client child hashes its labels on every inc(), on the path of every
+   * 429. The same object is returned across reloads, so the series never
+   * goes backwards; it exists at 0 from the first call (alert rules'
+   * increase() sees the first rejection).
+   */
+  limitedCount(policy: string, route: string): { n: number } {
+    const key = `${policy}\u0000${route}`;
+    let c = this.limitedCounts.get(key);
+    if (c === undefined) {
+      c = { policy, route, n: 0, reported: 0 };
+      this.limitedCounts.set(key, c);
+      this.limited.labels(policy, route).inc(0);
+    }
+    return c;
+  }
 
   readonly rateLimitEvictions = new Counter({
     name: 'rate_limit_keys_evicted_total',

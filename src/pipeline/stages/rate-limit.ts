@@ -14,7 +14,7 @@ export interface RateLimitStageOptions {
   store: RateLimitStore;
   /** The route's pattern: the `route` metrics label and the `route` / `ip+route` key. */
   route: string;
-  metrics: Pick<Metrics, 'limited'>;
+  metrics: Pick<Metrics, 'limitedCount'>;
   /** Clock for the memory store (ms). Default Date.now. */
   now?: () => number;
 }
@@ -40,11 +40,7 @@ export function rateLimit(o: RateLimitStageOptions): Stage {
   const now = o.now ?? Date.now;
   const keyOf = limiters.map((l) => compileKey(l.def.key, o.route));
   // Series exist from the start (at 0) so alert rules' increase() sees the first rejection.
-  const limited = limiters.map((l) => {
-    const c = o.metrics.limited.labels(l.name, o.route);
-    c.inc(0);
-    return c;
-  });
+  const limited = limiters.map((l) => o.metrics.limitedCount(l.name, o.route));
   const shadowLabel = limiters.map((l) => `${l.name} (shadow)`);
   const quoted = limiters.map(quotedItems);
   const policyValue = policyField(limiters.filter((l) => l.enforce));
@@ -71,7 +67,7 @@ export function rateLimit(o: RateLimitStageOptions): Stage {
       const l = limiters[i]!;
       if (!d.allowed) {
         l.limitedTotal++;
-        limited[i]!.inc();
+        limited[i]!.n++;
         if (!l.enforce) {
           if (shadow < 0) shadow = i;
         } else {

@@ -78,7 +78,7 @@ export class Proxy {
       policy.server,
       () => this.policy.server,
       (edge) => requestHandler(() => this.live, this.log, edge.proto, this.inflight, edge.hsts),
-      this.inflight.open,
+      this.inflight,
       this.log,
     ).server;
     this.server.on('upgrade', upgradeHandler(() => this.live, () => this.policy.upstream.url, this.log, this.upgraded, schemeOf(this.server)));
@@ -257,18 +257,18 @@ export class Proxy {
   private async drain(): Promise<number> {
     const s = this.policy.server;
     this.inflight.draining = true;
-    this.log.info({ shutdown_delay_ms: s.shutdown_delay, drain_timeout_ms: s.drain_timeout, in_flight: this.inflight.open.size }, 'Shutting down: readiness is now 503');
+    this.log.info({ shutdown_delay_ms: s.shutdown_delay, drain_timeout_ms: s.drain_timeout, in_flight: this.inflight.size }, 'Shutting down: readiness is now 503');
     const forced = new Promise<void>((resolve) => (this.forced = resolve));
     const wait = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
     await Promise.race([wait(s.shutdown_delay), forced]);
     this.server.close();
-    for (const x of this.inflight.open) if (!x.res.headersSent) x.res.shouldKeepAlive = false;
+    for (const x of this.inflight) if (!x.res.headersSent) x.res.shouldKeepAlive = false;
     this.server.closeIdleConnections();
     const clean = await Promise.race([this.inflight.settle(s.drain_timeout), forced.then(() => false)]);
     let code = 0;
     if (!clean) {
       const cut = this.inflight.describe();
-      this.log.error({ in_flight: this.inflight.open.size, cut }, `Drain did not finish: cutting ${this.inflight.open.size} request(s): ${cut.join('; ')}`);
+      this.log.error({ in_flight: this.inflight.size, cut }, `Drain did not finish: cutting ${this.inflight.size} request(s): ${cut.join('; ')}`);
       code = 1;
       this.server.closeAllConnections();
     } else {

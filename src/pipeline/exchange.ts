@@ -45,6 +45,9 @@ export class Exchange implements ExchangeFacts {
   breaker: string | null;
   /** Set when the proxy itself produced the answer (problem+json), with its code. */
   errorCode: string | null;
+  /** Neighbours in the list of requests in flight (server/inflight.ts); null outside it. */
+  olderOpen: Exchange | null;
+  newerOpen: Exchange | null;
 
   constructor(req: IncomingMessage, res: ServerResponse, startNs: bigint) {
     this.req = req;
@@ -69,6 +72,8 @@ export class Exchange implements ExchangeFacts {
     this.limitedBy = null;
     this.breaker = null;
     this.errorCode = null;
+    this.olderOpen = null;
+    this.newerOpen = null;
   }
 
   /** Milliseconds since the request arrived. */

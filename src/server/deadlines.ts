@@ -1,6 +1,7 @@
 import type { Exchange } from '../pipeline/exchange.js';
 import { problem } from '../pipeline/problem.js';
 import { respond } from './respond.js';
+import type { OpenExchanges } from './inflight.js';
 
 /**
  * `server.request_timeout` as a bound on the whole exchange: from the first
@@ -10,7 +11,7 @@ import { respond } from './respond.js';
  * trickling its body) would hold a client connection and an upstream
  * connection for as long as it likes.
  *
- * No timer per request: one sweep over the exchanges in flight (the set the
+ * No timer per request: one sweep over the exchanges in flight (the list the
  * shutdown path keeps anyway), in arrival order, stopping at the first one
  * still within its time. Nothing is added to the request path.
  *
@@ -23,7 +24,7 @@ export class ExchangeDeadlines {
   private readonly expired = new WeakSet<Exchange>();
 
   constructor(
-    private readonly open: ReadonlySet<Exchange>,
+    private readonly open: OpenExchanges,
     private readonly limitMs: () => number,
   ) {}
 

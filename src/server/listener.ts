@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { Server as TlsServer } from 'node:tls';
 import type { Logger } from 'pino';
-import type { Exchange } from '../pipeline/exchange.js';
+import type { OpenExchanges } from './inflight.js';
 import { clientErrorHandler, connectHandler, expectationFailed } from './client-errors.js';
 import { capConnections } from './connections.js';
 import { ExchangeDeadlines } from './deadlines.js';
@@ -50,7 +50,7 @@ export function createMainListener(
   current: () => Pick<ListenerDef, 'max_connections' | 'max_body_bytes' | 'request_timeout'>,
   makeHandler: (edge: EdgeOptions) => http.RequestListener,
   /** The exchanges in flight, in arrival order (the request handler keeps it). */
-  inflight: ReadonlySet<Exchange>,
+  inflight: OpenExchanges,
   log: Logger,
   watch?: WatchOptions,
 ): MainListener {

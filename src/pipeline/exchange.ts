@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ExchangeFacts } from './types.js';
 import type { Readable } from 'node:stream';
+import { traceparentOf } from './stages/request-id.js';
 
 /**
  * One request's state, created once per request with every field assigned in
@@ -14,6 +15,8 @@ export class Exchange implements ExchangeFacts {
   readonly startNs: bigint;
   /** Request id (validated incoming X-Request-ID or a fresh UUID). */
   id: string;
+  /** True when `id` is a UUID the proxy made (a created trace id then reuses it). */
+  idGenerated: boolean;
   method: string;
   /** Normalised path (no query), used for routing, caching and forwarding. */
   path: string;
@@ -27,8 +30,7 @@ export class Exchange implements ExchangeFacts {
   routeLabel: string;
   /** Aborted when the client goes away before the response is finished. */
   readonly abort: Cancel;
-  /** W3C traceparent sent upstream: the incoming one when valid, else a new one. */
-  traceparent: string;
+  private tp: string;
   /** True when the TCP peer is in `server.trusted_proxies`. */
   peerTrusted: boolean;
   /** Scheme the client used to reach the proxy. */
@@ -54,6 +56,7 @@ export class Exchange implements ExchangeFacts {
     this.res = res;
     this.startNs = startNs;
     this.id = '';
+    this.idGenerated = false;
     this.method = req.method ?? 'GET';
     this.path = '/';
     this.query = '';
@@ -61,7 +64,7 @@ export class Exchange implements ExchangeFacts {
     this.clientIp = '';
     this.routeLabel = '-';
     this.abort = new Cancel();
-    this.traceparent = '';
+    this.tp = '';
     this.peerTrusted = false;
     this.proto = 'http';
     this.upstreamHeaders = null;
@@ -74,6 +77,12 @@ export class Exchange implements ExchangeFacts {
     this.errorCode = null;
     this.olderOpen = null;
     this.newerOpen = null;
+  }
+
+  /** W3C traceparent sent upstream: the incoming one when valid, else a new one (made on first read, after the request id). */
+  get traceparent(): string {
+    if (this.tp === '') this.tp = traceparentOf(this);
+    return this.tp;
   }
 
   /** Milliseconds since the request arrived. */

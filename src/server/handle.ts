@@ -53,7 +53,8 @@ export function requestHandler(getLive: () => Live, log: Logger, proto: 'http' |
       route = live.builtins.get(target.path) ?? live.match(x.method, target.path);
     }
     x.routeLabel = route.label;
-    res.once('close', () => {
+    // on(), not once(): a response closes once, and once() wraps and later removes the listener.
+    res.on('close', () => {
       inflight.delete(x);
       done(x, route, live.slowMs, log);
     });

@@ -75,6 +75,15 @@ describe('forwarding to the app', () => {
     expect(seen.headers.traceparent).toBe(tp);
   });
 
+  it('creates a traceparent whose trace id is the generated request id, when the client sent none', async () => {
+    const r = await request(`${gw.url}/api/v1/echo`, { headers: { traceparent: '00-not-a-valid-one' } });
+    const id = r.headers['x-request-id'] as string;
+    const seen = (await r.body.json()) as { headers: Record<string, string> };
+    const m = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(seen.headers.traceparent ?? '');
+    expect(m?.[1]).toBe(id.replace(/-/g, ''));
+    expect(m?.[2]).not.toBe('0'.repeat(16));
+  });
+
   it('strips hop-by-hop headers from the response', async () => {
     const r = await request(`${gw.url}/api/v1/echo?header=X-Hop:1&header=Connection:X-Hop&header=X-Kept:2`);
     await r.body.dump();

@@ -7,20 +7,31 @@ const VALID_TRACEPARENT = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a
 /**
  * Request id: an incoming X-Request-ID of 1–128 characters from
  * [A-Za-z0-9._:-] is kept, anything else replaced by a new UUID (so a CR/LF or
- * a 10 kB id never reaches a header or a log line). W3C traceparent is passed
- * through when valid, else created; a created trace id reuses the request's
- * UUID so logs and traces line up.
+ * a 10 kB id never reaches a header or a log line). The traceparent is made
+ * when something reads it (`traceparentOf`): only a request that goes
+ * upstream needs one, and a rejection or a cache hit is spared the random
+ * bytes and the string work.
  */
 export function assignRequestId(x: Exchange): void {
-  const h = x.req.headers;
-  const incoming = h['x-request-id'];
-  const uuid = randomUUID();
-  x.id = typeof incoming === 'string' && VALID_ID.test(incoming) ? incoming : uuid;
-  const tp = h.traceparent;
-  x.traceparent =
-    typeof tp === 'string' && VALID_TRACEPARENT.test(tp)
-      ? tp
-      : `00-${hex32(uuid)}-${hex16(randomUUID())}-01`;
+  const incoming = x.req.headers['x-request-id'];
+  if (typeof incoming === 'string' && VALID_ID.test(incoming)) {
+    x.id = incoming;
+  } else {
+    x.id = randomUUID();
+    x.idGenerated = true;
+  }
+}
+
+/**
+ * W3C traceparent for the upstream request: the incoming one when valid,
+ * else a new one. A created trace id reuses the request's UUID when the
+ * proxy generated it, so logs and traces line up.
+ */
+export function traceparentOf(x: Exchange): string {
+  const tp = x.req.headers.traceparent;
+  if (typeof tp === 'string' && VALID_TRACEPARENT.test(tp)) return tp;
+  const trace = x.idGenerated ? x.id : randomUUID();
+  return `00-${hex32(trace)}-${hex16(randomUUID())}-01`;
 }
 
 /** The 32 hex digits of a UUID (slices: measurably cheaper than a regex replace per request). */

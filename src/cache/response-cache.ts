@@ -4,6 +4,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { trackGauges, untrackGauges } from './gauges.js';
 import { pathPatternMatcher, urlMatcher, variantKey } from './key.js';
 import { MemoryCacheStore } from './memory-store.js';
+import { StringDict } from '../runtime/string-dict.js';
 import type { EntryMeta } from './policy.js';
 import { isPromise, type CacheDef, type CacheEntry, type CacheStore, type KeyMatcher, type MaybePromise, type StoreStats, type VaryMarker } from './types.js';
 
@@ -47,8 +48,8 @@ export class ResponseCache {
   readonly def: CacheDef;
   readonly store: CacheStore;
   readonly now: () => number;
-  /** Upstream fills in progress, by primary key (coalescing and one refresh per key). */
-  readonly inflight = new Map<string, Promise<Filled | null>>();
+  /** Upstream fills in progress, by primary key (coalescing and one refresh per key); one add and one delete per miss. */
+  readonly inflight = new StringDict<Promise<Filled | null>>();
   hits = 0;
   misses = 0;
   stale = 0;
@@ -118,19 +119,29 @@ export class ResponseCache {
     this.track(this.store.delete(key));
   }
 
-  /** Writes to a remote store still in progress (awaited by flush() and close()). */
-  private readonly writes = new Set<Promise<unknown>>();
+  /**
+   * Writes to a remote store still in progress (awaited by flush() and
+   * close()): counted, not kept in a Set, which would churn at request rate
+   * (see runtime/string-dict.ts).
+   */
+  private pendingWrites = 0;
+  private drained: Array<() => void> = [];
 
   private track(w: MaybePromise<void>): void {
     if (!isPromise(w)) return;
-    const p = w.catch(() => undefined);
-    this.writes.add(p);
-    void p.finally(() => this.writes.delete(p));
+    this.pendingWrites++;
+    void w.catch(() => undefined).then(() => {
+      if (--this.pendingWrites > 0) return;
+      const waiting = this.drained;
+      this.drained = [];
+      for (const resolve of waiting) resolve();
+    });
   }
 
-  /** Resolves once every store write started so far has finished. */
-  async flush(): Promise<void> {
-    while (this.writes.size > 0) await Promise.all([...this.writes]);
+  /** Resolves once every store write started so far, and any started meanwhile, has finished. */
+  flush(): Promise<void> {
+    if (this.pendingWrites === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drained.push(resolve));
   }
 
   /** Skip coalescing for a key whose responses are not storable. */

@@ -17,7 +17,8 @@ export interface OpenExchanges extends Iterable<Exchange> {
  * Once one table had reached the old generation, that chain kept every later
  * table, and the exchanges listed in it, alive through scavenges: about
  * 1.6 MB promoted per scavenge, 5 ms scavenges and a full GC every second
- * under load, against 73 kB and 1 ms with this list (bench/README.md).
+ * under load, against 73 kB and 1 ms with this list (bench/README.md;
+ * `node bench/gc-churn.js` shows the V8 behaviour alone).
  * Unlinking clears the removed exchange's own links, so a dead exchange
  * keeps nothing else alive.
  */

@@ -29,7 +29,7 @@ const quick = flag('--quick');
 const S = {
   rounds: Number(opt('--rounds', quick ? 3 : 5)),
   duration: Number(opt('--duration', quick ? 0.8 : 5)),
-  warmup: quick ? 0.8 : 2,
+  warmup: quick ? 1.5 : 2,
   connections: 50,
   fixedRounds: Number(opt('--fixed-rounds', quick ? 2 : 5)),
   fixedDuration: Number(opt('--fixed-duration', quick ? 1 : 5)),
